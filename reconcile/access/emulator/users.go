@@ -1,0 +1,225 @@
+package emulator
+
+import (
+	"crypto/sha256"
+	"fmt"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/jfsync/jfsync/reconcile/access"
+)
+
+func (st *store) userView(u *user) access.User {
+	out := u.User
+	out.Groups = st.groupsOf(key(u.Username))
+	return out
+}
+
+func (st *store) listUsers(status string, limit, offset int) []access.User {
+	var all []access.User
+	for _, u := range st.users {
+		if status == "" || u.Status == status {
+			all = append(all, st.userView(u))
+		}
+	}
+	sortUsers(all)
+	if offset >= len(all) {
+		return []access.User{}
+	}
+	return all[offset:min(len(all), offset+limit)]
+}
+
+func (st *store) getUser(name string) (access.User, error) {
+	u := st.users[key(name)]
+	if u == nil {
+		return access.User{}, notFound("user %q not found", name)
+	}
+	return st.userView(u), nil
+}
+
+func (st *store) createUser(req access.CreateUserRequest) (access.User, error) {
+	if err := checkName("user", req.Username); err != nil {
+		return access.User{}, err
+	}
+	what := fmt.Sprintf("user %q", req.Username)
+	if req.Email == "" {
+		return access.User{}, badRequest("%s: email is required", what)
+	}
+	if err := checkEmail(what, req.Email); err != nil {
+		return access.User{}, err
+	}
+	if req.Password == "" {
+		return access.User{}, badRequest("%s: password is required", what)
+	}
+	if st.users[key(req.Username)] != nil {
+		return access.User{}, conflict("user %q already exists", req.Username)
+	}
+	groupKeys, err := st.groupKeys(req.Groups, what)
+	if err != nil {
+		return access.User{}, err
+	}
+	u := &user{User: access.User{
+		Username:         req.Username,
+		Email:            req.Email,
+		Admin:            deref(req.Admin, false),
+		ProfileUpdatable: deref(req.ProfileUpdatable, true),
+		DisableUIAccess:  deref(req.DisableUIAccess, false),
+		Status:           access.StatusEnabled,
+		Realm:            "internal",
+		Created:          st.now().UTC().Format(time.RFC3339),
+	}}
+	u.setPassword(req.Password)
+	uk := key(req.Username)
+	st.users[uk] = u
+	// The spec: a new user joins every auto_join group.
+	for gk, g := range st.groups {
+		if g.AutoJoin {
+			st.addMember(gk, uk)
+		}
+	}
+	for _, gk := range groupKeys {
+		st.addMember(gk, uk)
+	}
+	return st.userView(u), nil
+}
+
+func (st *store) updateUser(name string, req access.UpdateUserRequest) error {
+	u := st.users[key(name)]
+	if u == nil {
+		return notFound("user %q not found", name)
+	}
+	what := fmt.Sprintf("user %q", u.Username)
+	if req.Email != nil {
+		if err := checkEmail(what, *req.Email); err != nil {
+			return err
+		}
+	}
+	if req.Status != nil {
+		if err := checkStatus(what, *req.Status); err != nil {
+			return err
+		}
+	}
+	if req.Password != nil && *req.Password == "" {
+		return badRequest("%s: password may not be empty", what)
+	}
+	var groupKeys []string
+	if req.Groups != nil {
+		var err error
+		if groupKeys, err = st.groupKeys(*req.Groups, what); err != nil {
+			return err
+		}
+	}
+	// Everything is checked: now change.
+	setIf(&u.Email, req.Email)
+	setIf(&u.Admin, req.Admin)
+	setIf(&u.ProfileUpdatable, req.ProfileUpdatable)
+	setIf(&u.DisableUIAccess, req.DisableUIAccess)
+	setIf(&u.Status, req.Status)
+	if req.Password != nil {
+		u.setPassword(*req.Password)
+	}
+	if req.Groups != nil {
+		st.setUserGroups(key(name), groupKeys)
+	}
+	return nil
+}
+
+func (st *store) deleteUser(name string) error {
+	uk := key(name)
+	if st.users[uk] == nil {
+		return notFound("user %q not found", name)
+	}
+	delete(st.users, uk)
+	for _, members := range st.members {
+		delete(members, uk)
+	}
+	for _, p := range st.permissions {
+		forEachTarget(p, func(t *access.PermissionTarget) { deleteFold(t.Actions.Users, uk) })
+	}
+	for _, p := range st.projects {
+		delete(p.users, uk)
+	}
+	// A deleted user's tokens stop working.
+	for id, t := range st.tokens {
+		if subjectUser(t.Subject) == uk {
+			delete(st.tokens, id)
+		}
+	}
+	return nil
+}
+
+func (u *user) setPassword(pw string) {
+	u.password, u.hasPassword = sha256.Sum256([]byte(pw)), true
+}
+
+func (s *Server) listUsers(w http.ResponseWriter, r *http.Request, _ principal) {
+	q := r.URL.Query()
+	// listUsers declares no 400: a limit or offset that is not a
+	// non-negative number falls back to its default.
+	limit := queryInt(q.Get("limit"), 100)
+	if limit == 0 {
+		limit = 100
+	}
+	offset := queryInt(q.Get("offset"), 0)
+	var users []access.User
+	s.withStore(func(st *store) { users = st.listUsers(q.Get("status"), limit, offset) })
+	writeJSON(w, http.StatusOK, map[string][]access.User{"users": users})
+}
+
+func (s *Server) getUser(w http.ResponseWriter, r *http.Request, _ principal) {
+	var u access.User
+	var err error
+	s.withStore(func(st *store) { u, err = st.getUser(r.PathValue("username")) })
+	answer(w, http.StatusOK, u, err)
+}
+
+func (s *Server) createUser(w http.ResponseWriter, r *http.Request, _ principal) {
+	var req access.CreateUserRequest
+	if err := decode(r, &req); err != nil {
+		fail(w, err)
+		return
+	}
+	var u access.User
+	var err error
+	s.withStore(func(st *store) { u, err = st.createUser(req) })
+	answer(w, http.StatusCreated, u, err)
+}
+
+func (s *Server) updateUser(w http.ResponseWriter, r *http.Request, _ principal) {
+	var req access.UpdateUserRequest
+	if err := decode(r, &req); err != nil {
+		fail(w, err)
+		return
+	}
+	var err error
+	s.withStore(func(st *store) { err = st.updateUser(r.PathValue("username"), req) })
+	answer(w, http.StatusOK, nil, err)
+}
+
+func (s *Server) deleteUser(w http.ResponseWriter, r *http.Request, _ principal) {
+	var err error
+	s.withStore(func(st *store) { err = st.deleteUser(r.PathValue("username")) })
+	answer(w, http.StatusNoContent, nil, err)
+}
+
+func queryInt(s string, def int) int {
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 0 {
+		return def
+	}
+	return n
+}
+
+func deref[T any](p *T, def T) T {
+	if p == nil {
+		return def
+	}
+	return *p
+}
+
+func setIf[T any](dst *T, p *T) {
+	if p != nil {
+		*dst = *p
+	}
+}
