@@ -25,6 +25,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/jfsync/jfsync/reconcile/access"
 )
 
 // Options configures a Server.
@@ -183,40 +185,116 @@ func (s *Server) routes() *http.ServeMux {
 	s.api(mux, "GET", "/api/v1/system/ping", s.ping)
 	s.api(mux, "GET", "/api/v1/system/version", s.version)
 
-	s.api(mux, "GET", "/api/v2/tokens", s.listTokens)
-	s.api(mux, "POST", "/api/v2/tokens", s.createToken)
-	s.api(mux, "GET", "/api/v2/tokens/{tokenId}", s.getToken)
-	s.api(mux, "DELETE", "/api/v2/tokens/{tokenId}", s.revokeToken)
+	s.api(mux, "GET", "/api/v2/tokens", s.serve(200, func(st *store, r *http.Request, p principal) (any, error) {
+		q := r.URL.Query()
+		return map[string][]access.TokenInfo{"tokens": st.listTokens(p, q.Get("subject"), q.Get("token_id"))}, nil
+	}))
+	s.api(mux, "POST", "/api/v2/tokens", serveBody(s, 200, func(st *store, _ *http.Request, p principal, req access.CreateTokenRequest) (any, error) {
+		return nilIfErr(st.createToken(p, req))
+	}))
+	s.api(mux, "GET", "/api/v2/tokens/{tokenId}", s.serve(200, func(st *store, r *http.Request, p principal) (any, error) {
+		t, err := st.token(p, r.PathValue("tokenId"))
+		if err != nil {
+			return nil, err
+		}
+		return t.TokenInfo, nil
+	}))
+	s.api(mux, "DELETE", "/api/v2/tokens/{tokenId}", s.serve(200, func(st *store, r *http.Request, p principal) (any, error) {
+		return nil, st.revokeToken(p, r.PathValue("tokenId"))
+	}))
 
-	s.api(mux, "GET", "/api/v2/users", admin(s.listUsers))
-	s.api(mux, "POST", "/api/v2/users", admin(s.createUser))
-	s.api(mux, "GET", "/api/v2/users/{username}", admin(s.getUser))
-	s.api(mux, "PATCH", "/api/v2/users/{username}", admin(s.updateUser))
-	s.api(mux, "DELETE", "/api/v2/users/{username}", admin(s.deleteUser))
+	s.api(mux, "GET", "/api/v2/users", admin(s.serve(200, func(st *store, r *http.Request, _ principal) (any, error) {
+		q := r.URL.Query()
+		// listUsers declares no 400: a limit or offset that is not a
+		// non-negative number falls back to its default.
+		limit := queryInt(q.Get("limit"), 100)
+		if limit == 0 {
+			limit = 100
+		}
+		return map[string][]access.User{"users": st.listUsers(q.Get("status"), limit, queryInt(q.Get("offset"), 0))}, nil
+	})))
+	s.api(mux, "POST", "/api/v2/users", admin(serveBody(s, 201, func(st *store, _ *http.Request, _ principal, req access.CreateUserRequest) (any, error) {
+		return nilIfErr(st.createUser(req))
+	})))
+	s.api(mux, "GET", "/api/v2/users/{username}", admin(s.serve(200, func(st *store, r *http.Request, _ principal) (any, error) {
+		return nilIfErr(st.getUser(r.PathValue("username")))
+	})))
+	s.api(mux, "PATCH", "/api/v2/users/{username}", admin(serveBody(s, 200, func(st *store, r *http.Request, _ principal, req access.UpdateUserRequest) (any, error) {
+		return nil, st.updateUser(r.PathValue("username"), req)
+	})))
+	s.api(mux, "DELETE", "/api/v2/users/{username}", admin(s.serve(204, func(st *store, r *http.Request, _ principal) (any, error) {
+		return nil, st.deleteUser(r.PathValue("username"))
+	})))
 
-	s.api(mux, "GET", "/api/v2/groups", admin(s.listGroups))
-	s.api(mux, "POST", "/api/v2/groups", admin(s.createGroup))
-	s.api(mux, "GET", "/api/v2/groups/{groupName}", admin(s.getGroup))
-	s.api(mux, "PATCH", "/api/v2/groups/{groupName}", admin(s.updateGroup))
-	s.api(mux, "DELETE", "/api/v2/groups/{groupName}", admin(s.deleteGroup))
+	s.api(mux, "GET", "/api/v2/groups", admin(s.serve(200, func(st *store, _ *http.Request, _ principal) (any, error) {
+		return map[string][]access.Group{"groups": st.listGroups()}, nil
+	})))
+	s.api(mux, "POST", "/api/v2/groups", admin(serveBody(s, 201, func(st *store, _ *http.Request, _ principal, req access.Group) (any, error) {
+		return nil, st.createGroup(req)
+	})))
+	s.api(mux, "GET", "/api/v2/groups/{groupName}", admin(s.serve(200, func(st *store, r *http.Request, _ principal) (any, error) {
+		return nilIfErr(st.getGroup(r.PathValue("groupName")))
+	})))
+	s.api(mux, "PATCH", "/api/v2/groups/{groupName}", admin(serveBody(s, 200, func(st *store, r *http.Request, _ principal, req access.GroupUpdate) (any, error) {
+		return nil, st.updateGroup(r.PathValue("groupName"), req)
+	})))
+	s.api(mux, "DELETE", "/api/v2/groups/{groupName}", admin(s.serve(204, func(st *store, r *http.Request, _ principal) (any, error) {
+		return nil, st.deleteGroup(r.PathValue("groupName"))
+	})))
 
-	s.api(mux, "GET", "/api/v2/permissions", admin(s.listPermissions))
-	s.api(mux, "POST", "/api/v2/permissions", admin(s.createPermission))
-	s.api(mux, "GET", "/api/v2/permissions/{permissionName}", admin(s.getPermission))
-	s.api(mux, "PUT", "/api/v2/permissions/{permissionName}", admin(s.updatePermission))
-	s.api(mux, "DELETE", "/api/v2/permissions/{permissionName}", admin(s.deletePermission))
+	s.api(mux, "GET", "/api/v2/permissions", admin(s.serve(200, func(st *store, _ *http.Request, _ principal) (any, error) {
+		return map[string][]access.Permission{"permissions": st.listPermissions()}, nil
+	})))
+	s.api(mux, "POST", "/api/v2/permissions", admin(serveBody(s, 201, func(st *store, _ *http.Request, _ principal, req access.Permission) (any, error) {
+		return nil, st.createPermission(req)
+	})))
+	s.api(mux, "GET", "/api/v2/permissions/{permissionName}", admin(s.serve(200, func(st *store, r *http.Request, _ principal) (any, error) {
+		return nilIfErr(st.getPermission(r.PathValue("permissionName")))
+	})))
+	s.api(mux, "PUT", "/api/v2/permissions/{permissionName}", admin(serveBody(s, 200, func(st *store, r *http.Request, _ principal, req access.Permission) (any, error) {
+		return nil, st.updatePermission(r.PathValue("permissionName"), req)
+	})))
+	s.api(mux, "DELETE", "/api/v2/permissions/{permissionName}", admin(s.serve(204, func(st *store, r *http.Request, _ principal) (any, error) {
+		return nil, st.deletePermission(r.PathValue("permissionName"))
+	})))
 
-	s.api(mux, "GET", "/api/v1/projects", admin(s.listProjects))
-	s.api(mux, "POST", "/api/v1/projects", admin(s.createProject))
-	s.api(mux, "GET", "/api/v1/projects/{projectKey}", admin(s.getProject))
-	s.api(mux, "PUT", "/api/v1/projects/{projectKey}", admin(s.updateProject))
-	s.api(mux, "DELETE", "/api/v1/projects/{projectKey}", admin(s.deleteProject))
-	s.api(mux, "GET", "/api/v1/projects/{projectKey}/users", admin(s.listProjectUsers))
-	s.api(mux, "GET", "/api/v1/projects/{projectKey}/groups", admin(s.listProjectGroups))
-	s.api(mux, "PUT", "/api/v1/projects/{projectKey}/users/{username}", admin(s.addProjectUser))
-	s.api(mux, "DELETE", "/api/v1/projects/{projectKey}/users/{username}", admin(s.removeProjectUser))
-	s.api(mux, "PUT", "/api/v1/projects/{projectKey}/groups/{groupName}", admin(s.addProjectGroup))
-	s.api(mux, "DELETE", "/api/v1/projects/{projectKey}/groups/{groupName}", admin(s.removeProjectGroup))
+	s.api(mux, "GET", "/api/v1/projects", admin(s.serve(200, func(st *store, _ *http.Request, _ principal) (any, error) {
+		return st.listProjects(), nil
+	})))
+	s.api(mux, "POST", "/api/v1/projects", admin(serveBody(s, 201, func(st *store, _ *http.Request, _ principal, req access.ProjectRequest) (any, error) {
+		return nilIfErr(st.createProject(req))
+	})))
+	s.api(mux, "GET", "/api/v1/projects/{projectKey}", admin(s.serve(200, func(st *store, r *http.Request, _ principal) (any, error) {
+		p, err := st.project(r.PathValue("projectKey"))
+		if err != nil {
+			return nil, err
+		}
+		return p.view(), nil
+	})))
+	s.api(mux, "PUT", "/api/v1/projects/{projectKey}", admin(serveBody(s, 200, func(st *store, r *http.Request, _ principal, req access.ProjectRequest) (any, error) {
+		return nil, st.updateProject(r.PathValue("projectKey"), req)
+	})))
+	s.api(mux, "DELETE", "/api/v1/projects/{projectKey}", admin(s.serve(204, func(st *store, r *http.Request, _ principal) (any, error) {
+		return nil, st.deleteProject(r.PathValue("projectKey"))
+	})))
+	s.api(mux, "GET", "/api/v1/projects/{projectKey}/users", admin(s.serve(200, func(st *store, r *http.Request, _ principal) (any, error) {
+		return st.projectMembers(r.PathValue("projectKey"), userMembers)
+	})))
+	s.api(mux, "GET", "/api/v1/projects/{projectKey}/groups", admin(s.serve(200, func(st *store, r *http.Request, _ principal) (any, error) {
+		return st.projectMembers(r.PathValue("projectKey"), groupMembers)
+	})))
+	s.api(mux, "PUT", "/api/v1/projects/{projectKey}/users/{username}", admin(serveBody(s, 200, func(st *store, r *http.Request, _ principal, req access.ProjectRoles) (any, error) {
+		return nil, st.setProjectMember(r.PathValue("projectKey"), userMembers, r.PathValue("username"), req.Roles)
+	})))
+	s.api(mux, "DELETE", "/api/v1/projects/{projectKey}/users/{username}", admin(s.serve(204, func(st *store, r *http.Request, _ principal) (any, error) {
+		return nil, st.removeProjectMember(r.PathValue("projectKey"), userMembers, r.PathValue("username"))
+	})))
+	s.api(mux, "PUT", "/api/v1/projects/{projectKey}/groups/{groupName}", admin(serveBody(s, 200, func(st *store, r *http.Request, _ principal, req access.ProjectRoles) (any, error) {
+		return nil, st.setProjectMember(r.PathValue("projectKey"), groupMembers, r.PathValue("groupName"), req.Roles)
+	})))
+	s.api(mux, "DELETE", "/api/v1/projects/{projectKey}/groups/{groupName}", admin(s.serve(204, func(st *store, r *http.Request, _ principal) (any, error) {
+		return nil, st.removeProjectMember(r.PathValue("projectKey"), groupMembers, r.PathValue("groupName"))
+	})))
 
 	s.hook(mux, "GET /emulator/state", s.getState)
 	s.hook(mux, "GET /emulator/calls", s.getCalls)

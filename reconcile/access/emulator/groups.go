@@ -2,7 +2,6 @@ package emulator
 
 import (
 	"fmt"
-	"net/http"
 	"slices"
 	"strings"
 
@@ -92,45 +91,4 @@ func (st *store) deleteGroup(name string) error {
 		delete(p.groups, gk)
 	}
 	return nil
-}
-
-func (s *Server) listGroups(w http.ResponseWriter, _ *http.Request, _ principal) {
-	var groups []access.Group
-	s.withStore(func(st *store) { groups = st.listGroups() })
-	writeJSON(w, http.StatusOK, map[string][]access.Group{"groups": groups})
-}
-
-func (s *Server) getGroup(w http.ResponseWriter, r *http.Request, _ principal) {
-	var g access.Group
-	var err error
-	s.withStore(func(st *store) { g, err = st.getGroup(r.PathValue("groupName")) })
-	answer(w, http.StatusOK, g, err)
-}
-
-func (s *Server) createGroup(w http.ResponseWriter, r *http.Request, _ principal) {
-	var req access.Group
-	if err := decode(r, &req); err != nil {
-		fail(w, err)
-		return
-	}
-	var err error
-	s.withStore(func(st *store) { err = st.createGroup(req) })
-	answer(w, http.StatusCreated, nil, err)
-}
-
-func (s *Server) updateGroup(w http.ResponseWriter, r *http.Request, _ principal) {
-	var req access.GroupUpdate
-	if err := decode(r, &req); err != nil {
-		fail(w, err)
-		return
-	}
-	var err error
-	s.withStore(func(st *store) { err = st.updateGroup(r.PathValue("groupName"), req) })
-	answer(w, http.StatusOK, nil, err)
-}
-
-func (s *Server) deleteGroup(w http.ResponseWriter, r *http.Request, _ principal) {
-	var err error
-	s.withStore(func(st *store) { err = st.deleteGroup(r.PathValue("groupName")) })
-	answer(w, http.StatusNoContent, nil, err)
 }

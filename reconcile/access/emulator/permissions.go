@@ -3,7 +3,6 @@ package emulator
 import (
 	"fmt"
 	"maps"
-	"net/http"
 	"slices"
 	"strings"
 
@@ -176,45 +175,4 @@ func cloneActions(m map[string][]string) map[string][]string {
 		out[k] = slices.Clone(v)
 	}
 	return out
-}
-
-func (s *Server) listPermissions(w http.ResponseWriter, _ *http.Request, _ principal) {
-	var perms []access.Permission
-	s.withStore(func(st *store) { perms = st.listPermissions() })
-	writeJSON(w, http.StatusOK, map[string][]access.Permission{"permissions": perms})
-}
-
-func (s *Server) getPermission(w http.ResponseWriter, r *http.Request, _ principal) {
-	var p access.Permission
-	var err error
-	s.withStore(func(st *store) { p, err = st.getPermission(r.PathValue("permissionName")) })
-	answer(w, http.StatusOK, p, err)
-}
-
-func (s *Server) createPermission(w http.ResponseWriter, r *http.Request, _ principal) {
-	var req access.Permission
-	if err := decode(r, &req); err != nil {
-		fail(w, err)
-		return
-	}
-	var err error
-	s.withStore(func(st *store) { err = st.createPermission(req) })
-	answer(w, http.StatusCreated, nil, err)
-}
-
-func (s *Server) updatePermission(w http.ResponseWriter, r *http.Request, _ principal) {
-	var req access.Permission
-	if err := decode(r, &req); err != nil {
-		fail(w, err)
-		return
-	}
-	var err error
-	s.withStore(func(st *store) { err = st.updatePermission(r.PathValue("permissionName"), req) })
-	answer(w, http.StatusOK, nil, err)
-}
-
-func (s *Server) deletePermission(w http.ResponseWriter, r *http.Request, _ principal) {
-	var err error
-	s.withStore(func(st *store) { err = st.deletePermission(r.PathValue("permissionName")) })
-	answer(w, http.StatusNoContent, nil, err)
 }

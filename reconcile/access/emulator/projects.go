@@ -1,8 +1,6 @@
 package emulator
 
 import (
-	"fmt"
-	"net/http"
 	"slices"
 	"strings"
 
@@ -118,189 +116,93 @@ func (st *store) deleteProject(k string) error {
 	return nil
 }
 
-func (st *store) projectUsers(k string) ([]access.ProjectMember, error) {
-	p, err := st.project(k)
+// memberKind says which members of a project: users or groups.
+type memberKind int
+
+const (
+	userMembers memberKind = iota
+	groupMembers
+)
+
+func (k memberKind) String() string {
+	if k == userMembers {
+		return "user"
+	}
+	return "group"
+}
+
+// list returns the project's members of this kind, by user or group key.
+func (p *project) list(k memberKind) map[string][]string {
+	if k == userMembers {
+		return p.users
+	}
+	return p.groups
+}
+
+// memberName returns the name of the user or group with this key, or ""
+// when there is none.
+func (st *store) memberName(k memberKind, memberKey string) string {
+	if k == userMembers {
+		if u := st.users[memberKey]; u != nil {
+			return u.Username
+		}
+		return ""
+	}
+	if g := st.groups[memberKey]; g != nil {
+		return g.Name
+	}
+	return ""
+}
+
+func (st *store) projectMembers(projectKey string, k memberKind) (access.ProjectMembers, error) {
+	p, err := st.project(projectKey)
 	if err != nil {
-		return nil, err
+		return access.ProjectMembers{}, err
 	}
-	return memberList(p.users, func(uk string) string { return st.users[uk].Username }), nil
+	m := p.list(k)
+	out := access.ProjectMembers{Members: make([]access.ProjectMember, 0, len(m))}
+	for mk, roles := range m {
+		out.Members = append(out.Members, access.ProjectMember{Name: st.memberName(k, mk), Roles: slices.Clone(roles)})
+	}
+	slices.SortFunc(out.Members, func(a, b access.ProjectMember) int { return strings.Compare(key(a.Name), key(b.Name)) })
+	return out, nil
 }
 
-func (st *store) projectGroups(k string) ([]access.ProjectMember, error) {
-	p, err := st.project(k)
-	if err != nil {
-		return nil, err
-	}
-	return memberList(p.groups, func(gk string) string { return st.groups[gk].Name }), nil
-}
-
-func memberList(m map[string][]string, name func(string) string) []access.ProjectMember {
-	out := make([]access.ProjectMember, 0, len(m))
-	for k, roles := range m {
-		out = append(out, access.ProjectMember{Name: name(k), Roles: slices.Clone(roles)})
-	}
-	slices.SortFunc(out, func(a, b access.ProjectMember) int { return strings.Compare(key(a.Name), key(b.Name)) })
-	return out
-}
-
-func (st *store) setProjectUser(k, username string, roles []string) error {
-	p, err := st.project(k)
+// setProjectMember makes a user or group a member of a project with exactly
+// these roles. An unknown project, user or group is 404.
+func (st *store) setProjectMember(projectKey string, k memberKind, name string, roles []string) error {
+	p, err := st.project(projectKey)
 	if err != nil {
 		return err
 	}
-	if st.users[key(username)] == nil {
-		return notFound("user %q not found", username)
+	if st.memberName(k, key(name)) == "" {
+		return notFound("%s %q not found", k, name)
 	}
-	if err := checkRoles(fmt.Sprintf("project %q: user %q", k, username), roles); err != nil {
-		return err
-	}
-	p.users[key(username)] = uniqueSorted(roles)
-	return nil
-}
-
-func (st *store) setProjectGroup(k, name string, roles []string) error {
-	p, err := st.project(k)
-	if err != nil {
-		return err
-	}
-	if st.groups[key(name)] == nil {
-		return notFound("group %q not found", name)
-	}
-	if err := checkRoles(fmt.Sprintf("project %q: group %q", k, name), roles); err != nil {
-		return err
-	}
-	p.groups[key(name)] = uniqueSorted(roles)
-	return nil
-}
-
-func checkRoles(what string, roles []string) error {
 	if len(roles) == 0 {
-		return badRequest("%s: at least one role is required", what)
+		return badRequest("project %q: %s %q: at least one role is required", projectKey, k, name)
 	}
 	for _, r := range roles {
 		if strings.TrimSpace(r) == "" {
-			return badRequest("%s: a role name may not be empty", what)
+			return badRequest("project %q: %s %q: a role name may not be empty", projectKey, k, name)
 		}
 	}
+	p.list(k)[key(name)] = uniqueSorted(roles)
 	return nil
 }
 
-// removeProjectMember removes a user or group (per members) from a project;
-// one that is not a member is 404.
-func (st *store) removeProjectMember(k, kind, name string, members func(*project) map[string][]string) error {
-	p, err := st.project(k)
+// removeProjectMember removes a user or group from a project; one that is
+// not a member is 404.
+func (st *store) removeProjectMember(projectKey string, k memberKind, name string) error {
+	p, err := st.project(projectKey)
 	if err != nil {
 		return err
 	}
-	m := members(p)
+	m := p.list(k)
 	if _, ok := m[key(name)]; !ok {
-		return notFound("%s %q is not a member of project %q", kind, name, k)
+		return notFound("%s %q is not a member of project %q", k, name, projectKey)
 	}
 	delete(m, key(name))
 	return nil
 }
 
 func ptr[T any](v T) *T { return &v }
-
-func (s *Server) listProjects(w http.ResponseWriter, _ *http.Request, _ principal) {
-	var projects []access.Project
-	s.withStore(func(st *store) { projects = st.listProjects() })
-	writeJSON(w, http.StatusOK, projects)
-}
-
-func (s *Server) getProject(w http.ResponseWriter, r *http.Request, _ principal) {
-	var p access.Project
-	var err error
-	s.withStore(func(st *store) {
-		var pr *project
-		if pr, err = st.project(r.PathValue("projectKey")); err == nil {
-			p = pr.view()
-		}
-	})
-	answer(w, http.StatusOK, p, err)
-}
-
-func (s *Server) createProject(w http.ResponseWriter, r *http.Request, _ principal) {
-	var req access.ProjectRequest
-	if err := decode(r, &req); err != nil {
-		fail(w, err)
-		return
-	}
-	var p access.Project
-	var err error
-	s.withStore(func(st *store) { p, err = st.createProject(req) })
-	answer(w, http.StatusCreated, p, err)
-}
-
-func (s *Server) updateProject(w http.ResponseWriter, r *http.Request, _ principal) {
-	var req access.ProjectRequest
-	if err := decode(r, &req); err != nil {
-		fail(w, err)
-		return
-	}
-	var err error
-	s.withStore(func(st *store) { err = st.updateProject(r.PathValue("projectKey"), req) })
-	answer(w, http.StatusOK, nil, err)
-}
-
-func (s *Server) deleteProject(w http.ResponseWriter, r *http.Request, _ principal) {
-	var err error
-	s.withStore(func(st *store) { err = st.deleteProject(r.PathValue("projectKey")) })
-	answer(w, http.StatusNoContent, nil, err)
-}
-
-func (s *Server) listProjectUsers(w http.ResponseWriter, r *http.Request, _ principal) {
-	var m []access.ProjectMember
-	var err error
-	s.withStore(func(st *store) { m, err = st.projectUsers(r.PathValue("projectKey")) })
-	answer(w, http.StatusOK, access.ProjectMembers{Members: m}, err)
-}
-
-func (s *Server) listProjectGroups(w http.ResponseWriter, r *http.Request, _ principal) {
-	var m []access.ProjectMember
-	var err error
-	s.withStore(func(st *store) { m, err = st.projectGroups(r.PathValue("projectKey")) })
-	answer(w, http.StatusOK, access.ProjectMembers{Members: m}, err)
-}
-
-func (s *Server) addProjectUser(w http.ResponseWriter, r *http.Request, _ principal) {
-	var req access.ProjectRoles
-	if err := decode(r, &req); err != nil {
-		fail(w, err)
-		return
-	}
-	var err error
-	s.withStore(func(st *store) {
-		err = st.setProjectUser(r.PathValue("projectKey"), r.PathValue("username"), req.Roles)
-	})
-	answer(w, http.StatusOK, nil, err)
-}
-
-func (s *Server) removeProjectUser(w http.ResponseWriter, r *http.Request, _ principal) {
-	var err error
-	s.withStore(func(st *store) {
-		err = st.removeProjectMember(r.PathValue("projectKey"), "user", r.PathValue("username"), func(p *project) map[string][]string { return p.users })
-	})
-	answer(w, http.StatusNoContent, nil, err)
-}
-
-func (s *Server) addProjectGroup(w http.ResponseWriter, r *http.Request, _ principal) {
-	var req access.ProjectRoles
-	if err := decode(r, &req); err != nil {
-		fail(w, err)
-		return
-	}
-	var err error
-	s.withStore(func(st *store) {
-		err = st.setProjectGroup(r.PathValue("projectKey"), r.PathValue("groupName"), req.Roles)
-	})
-	answer(w, http.StatusOK, nil, err)
-}
-
-func (s *Server) removeProjectGroup(w http.ResponseWriter, r *http.Request, _ principal) {
-	var err error
-	s.withStore(func(st *store) {
-		err = st.removeProjectMember(r.PathValue("projectKey"), "group", r.PathValue("groupName"), func(p *project) map[string][]string { return p.groups })
-	})
-	answer(w, http.StatusNoContent, nil, err)
-}

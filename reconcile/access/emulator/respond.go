@@ -108,3 +108,39 @@ func decode(r *http.Request, v any) error {
 	}
 	return nil
 }
+
+// op is an API operation on the store: it returns the answer body (nil for
+// none) or an error.
+type op func(st *store, r *http.Request, p principal) (any, error)
+
+// serve runs an operation with the store locked and answers with status.
+func (s *Server) serve(status int, f op) handler {
+	return func(w http.ResponseWriter, r *http.Request, p principal) {
+		var v any
+		var err error
+		s.withStore(func(st *store) { v, err = f(st, r, p) })
+		answer(w, status, v, err)
+	}
+}
+
+// serveBody decodes the request body into a T, then runs the operation with
+// the store locked and answers with status.
+func serveBody[T any](s *Server, status int, f func(st *store, r *http.Request, p principal, body T) (any, error)) handler {
+	return func(w http.ResponseWriter, r *http.Request, p principal) {
+		var body T
+		if err := decode(r, &body); err != nil {
+			fail(w, err)
+			return
+		}
+		s.serve(status, func(st *store, r *http.Request, p principal) (any, error) { return f(st, r, p, body) })(w, r, p)
+	}
+}
+
+// nilIfErr turns an operation's (value, error) into an answer: no body on
+// error.
+func nilIfErr[T any](v T, err error) (any, error) {
+	if err != nil {
+		return nil, err
+	}
+	return v, nil
+}

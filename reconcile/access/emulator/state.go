@@ -205,12 +205,12 @@ func (st *store) seedProject(sp StateProject) error {
 		return err
 	}
 	for name, roles := range sp.Members.Users {
-		if err := st.setProjectUser(sp.ProjectKey, name, roles); err != nil {
+		if err := st.setProjectMember(sp.ProjectKey, userMembers, name, roles); err != nil {
 			return err
 		}
 	}
 	for name, roles := range sp.Members.Groups {
-		if err := st.setProjectGroup(sp.ProjectKey, name, roles); err != nil {
+		if err := st.setProjectMember(sp.ProjectKey, groupMembers, name, roles); err != nil {
 			return err
 		}
 	}
@@ -254,7 +254,7 @@ func (st *store) dump() State {
 		pr := st.projects[p.ProjectKey]
 		s.Projects = append(s.Projects, StateProject{ProjectKey: p.ProjectKey, DisplayName: p.DisplayName,
 			Description: p.Description, AdminPrivileges: p.AdminPrivileges, MaxStorageInGibibytes: p.MaxStorageInGibibytes,
-			Members: StateProjectMembers{Users: memberMap(pr.users, st.userName), Groups: memberMap(pr.groups, st.groupName)}})
+			Members: StateProjectMembers{Users: st.memberMap(pr, userMembers), Groups: st.memberMap(pr, groupMembers)}})
 	}
 	for _, t := range st.listTokens(principal{admin: true}, "", "") {
 		s.Tokens = append(s.Tokens, StateToken{TokenID: t.TokenID, Subject: t.Subject, Scope: t.Scope,
@@ -263,16 +263,14 @@ func (st *store) dump() State {
 	return s
 }
 
-func (st *store) userName(k string) string  { return st.users[k].Username }
-func (st *store) groupName(k string) string { return st.groups[k].Name }
-
-func memberMap(m map[string][]string, name func(string) string) map[string][]string {
+func (st *store) memberMap(p *project, k memberKind) map[string][]string {
+	m := p.list(k)
 	if len(m) == 0 {
 		return nil
 	}
 	out := make(map[string][]string, len(m))
-	for k, roles := range m {
-		out[name(k)] = slices.Clone(roles)
+	for mk, roles := range m {
+		out[st.memberName(k, mk)] = slices.Clone(roles)
 	}
 	return out
 }

@@ -110,46 +110,13 @@ func (st *store) token(caller principal, id string) (*token, error) {
 	return t, nil
 }
 
-func (s *Server) listTokens(w http.ResponseWriter, r *http.Request, p principal) {
-	q := r.URL.Query()
-	var tokens []access.TokenInfo
-	s.withStore(func(st *store) { tokens = st.listTokens(p, q.Get("subject"), q.Get("token_id")) })
-	writeJSON(w, http.StatusOK, map[string][]access.TokenInfo{"tokens": tokens})
-}
-
-func (s *Server) createToken(w http.ResponseWriter, r *http.Request, p principal) {
-	var req access.CreateTokenRequest
-	if err := decode(r, &req); err != nil {
-		fail(w, err)
-		return
+func (st *store) revokeToken(caller principal, id string) error {
+	t, err := st.token(caller, id)
+	if err != nil {
+		return err
 	}
-	var resp access.TokenResponse
-	var err error
-	s.withStore(func(st *store) { resp, err = st.createToken(p, req) })
-	answer(w, http.StatusOK, resp, err)
-}
-
-func (s *Server) getToken(w http.ResponseWriter, r *http.Request, p principal) {
-	var info access.TokenInfo
-	var err error
-	s.withStore(func(st *store) {
-		var t *token
-		if t, err = st.token(p, r.PathValue("tokenId")); err == nil {
-			info = t.TokenInfo
-		}
-	})
-	answer(w, http.StatusOK, info, err)
-}
-
-func (s *Server) revokeToken(w http.ResponseWriter, r *http.Request, p principal) {
-	var err error
-	s.withStore(func(st *store) {
-		var t *token
-		if t, err = st.token(p, r.PathValue("tokenId")); err == nil {
-			delete(st.tokens, t.TokenID)
-		}
-	})
-	answer(w, http.StatusOK, nil, err)
+	delete(st.tokens, t.TokenID)
+	return nil
 }
 
 func randomHex(n int) string {

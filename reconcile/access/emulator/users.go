@@ -3,7 +3,6 @@ package emulator
 import (
 	"crypto/sha256"
 	"fmt"
-	"net/http"
 	"strconv"
 	"time"
 
@@ -151,56 +150,6 @@ func (st *store) deleteUser(name string) error {
 
 func (u *user) setPassword(pw string) {
 	u.password, u.hasPassword = sha256.Sum256([]byte(pw)), true
-}
-
-func (s *Server) listUsers(w http.ResponseWriter, r *http.Request, _ principal) {
-	q := r.URL.Query()
-	// listUsers declares no 400: a limit or offset that is not a
-	// non-negative number falls back to its default.
-	limit := queryInt(q.Get("limit"), 100)
-	if limit == 0 {
-		limit = 100
-	}
-	offset := queryInt(q.Get("offset"), 0)
-	var users []access.User
-	s.withStore(func(st *store) { users = st.listUsers(q.Get("status"), limit, offset) })
-	writeJSON(w, http.StatusOK, map[string][]access.User{"users": users})
-}
-
-func (s *Server) getUser(w http.ResponseWriter, r *http.Request, _ principal) {
-	var u access.User
-	var err error
-	s.withStore(func(st *store) { u, err = st.getUser(r.PathValue("username")) })
-	answer(w, http.StatusOK, u, err)
-}
-
-func (s *Server) createUser(w http.ResponseWriter, r *http.Request, _ principal) {
-	var req access.CreateUserRequest
-	if err := decode(r, &req); err != nil {
-		fail(w, err)
-		return
-	}
-	var u access.User
-	var err error
-	s.withStore(func(st *store) { u, err = st.createUser(req) })
-	answer(w, http.StatusCreated, u, err)
-}
-
-func (s *Server) updateUser(w http.ResponseWriter, r *http.Request, _ principal) {
-	var req access.UpdateUserRequest
-	if err := decode(r, &req); err != nil {
-		fail(w, err)
-		return
-	}
-	var err error
-	s.withStore(func(st *store) { err = st.updateUser(r.PathValue("username"), req) })
-	answer(w, http.StatusOK, nil, err)
-}
-
-func (s *Server) deleteUser(w http.ResponseWriter, r *http.Request, _ principal) {
-	var err error
-	s.withStore(func(st *store) { err = st.deleteUser(r.PathValue("username")) })
-	answer(w, http.StatusNoContent, nil, err)
 }
 
 func queryInt(s string, def int) int {
