@@ -17,7 +17,7 @@ import (
 )
 
 // newEmulator starts a plain emulator (no validator) for client tests.
-func newEmulator(t *testing.T, state emulator.State) (*emulator.Server, *httptest.Server) {
+func newEmulator(t testing.TB, state emulator.State) (*emulator.Server, *httptest.Server) {
 	t.Helper()
 	emu, err := emulator.New(emulator.Options{Token: adminToken, State: state})
 	if err != nil {

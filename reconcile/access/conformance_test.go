@@ -27,7 +27,7 @@ type step struct {
 	allow []int
 }
 
-func newClient(t *testing.T, url string, opts access.Options) *access.Client {
+func newClient(t testing.TB, url string, opts access.Options) *access.Client {
 	t.Helper()
 	opts.URL = url
 	if opts.UserAgent == "" {

@@ -170,6 +170,7 @@ func (st *store) seedUser(su StateUser) error {
 	if err != nil {
 		return err
 	}
+	st.userOrder = nil
 	st.users[uk] = &user{User: access.User{
 		Username:                 su.Username,
 		Email:                    su.Email,
@@ -280,8 +281,4 @@ func orDefault(s, def string) string {
 		return def
 	}
 	return s
-}
-
-func sortUsers(users []access.User) {
-	slices.SortFunc(users, func(a, b access.User) int { return strings.Compare(key(a.Username), key(b.Username)) })
 }

@@ -17,6 +17,7 @@ import (
 type store struct {
 	now         func() time.Time
 	users       map[string]*user
+	userOrder   []string // sorted keys of users; nil when users changed
 	groups      map[string]*group
 	members     map[string]map[string]bool // group key -> user keys
 	permissions map[string]*access.Permission

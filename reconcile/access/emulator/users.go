@@ -3,6 +3,8 @@ package emulator
 import (
 	"crypto/sha256"
 	"fmt"
+	"maps"
+	"slices"
 	"strconv"
 	"time"
 
@@ -15,18 +17,31 @@ func (st *store) userView(u *user) access.User {
 	return out
 }
 
+// listUsers returns one page of users, sorted by username; only the page's
+// users are rendered, so paging through many users stays cheap.
 func (st *store) listUsers(status string, limit, offset int) []access.User {
-	var all []access.User
-	for _, u := range st.users {
-		if status == "" || u.Status == status {
-			all = append(all, st.userView(u))
-		}
+	keys := st.sortedUserKeys()
+	if status != "" {
+		keys = slices.DeleteFunc(slices.Clone(keys), func(k string) bool { return st.users[k].Status != status })
 	}
-	sortUsers(all)
-	if offset >= len(all) {
+	if offset >= len(keys) {
 		return []access.User{}
 	}
-	return all[offset:min(len(all), offset+limit)]
+	keys = keys[offset:min(len(keys), offset+limit)]
+	out := make([]access.User, 0, len(keys))
+	for _, k := range keys {
+		out = append(out, st.userView(st.users[k]))
+	}
+	return out
+}
+
+// sortedUserKeys returns the user keys in order, computed once per change
+// of the set of users.
+func (st *store) sortedUserKeys() []string {
+	if st.userOrder == nil {
+		st.userOrder = slices.Sorted(maps.Keys(st.users))
+	}
+	return st.userOrder
 }
 
 func (st *store) getUser(name string) (access.User, error) {
@@ -71,6 +86,7 @@ func (st *store) createUser(req access.CreateUserRequest) (access.User, error) {
 	u.setPassword(req.Password)
 	uk := key(req.Username)
 	st.users[uk] = u
+	st.userOrder = nil
 	// The spec: a new user joins every auto_join group.
 	for gk, g := range st.groups {
 		if g.AutoJoin {
@@ -130,6 +146,7 @@ func (st *store) deleteUser(name string) error {
 		return notFound("user %q not found", name)
 	}
 	delete(st.users, uk)
+	st.userOrder = nil
 	for _, members := range st.members {
 		delete(members, uk)
 	}
