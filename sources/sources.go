@@ -1,0 +1,104 @@
+// Package sources defines what a source of desired state is, and loads
+// several of them into one merged, validated state.
+package sources
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/jfsync/jfsync/desired"
+)
+
+// Source reads one part of the desired state.
+type Source interface {
+	// Name is the source's name in the config; it prefixes every message
+	// about the source.
+	Name() string
+	// Load reads the source. A source that cannot be read fully returns
+	// an error: never a partial state.
+	Load(ctx context.Context) (*desired.State, Meta, error)
+}
+
+// Meta describes what a source loaded.
+type Meta struct {
+	Name     string         `json:"name"`
+	Kind     string         `json:"kind"`               // file, git or ldap
+	Revision string         `json:"revision,omitempty"` // a git commit SHA
+	Objects  desired.Counts `json:"objects"`
+	// Notes are facts worth reporting, such as LDAP members outside the
+	// users search.
+	Notes map[string]int `json:"notes,omitempty"`
+}
+
+// Result is what LoadAll read.
+type Result struct {
+	State *desired.State // merged and validated
+	Metas []Meta         // one per source, in order
+}
+
+// maxParallel bounds how many sources load at once.
+const maxParallel = 4
+
+// LoadAll loads every source (concurrently), then merges the states in the
+// sources' order and validates the result. It fails if any source fails:
+// every error is returned, desired-state problems as one *desired.ListError
+// listing them all.
+func LoadAll(ctx context.Context, srcs []Source) (Result, error) {
+	states := make([]*desired.State, len(srcs))
+	metas := make([]Meta, len(srcs))
+	errs := make([]error, len(srcs))
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(maxParallel)
+	for i, src := range srcs {
+		g.Go(func() error {
+			states[i], metas[i], errs[i] = src.Load(gctx)
+			return nil // one failing source must not cancel the others: all errors are reported
+		})
+	}
+	g.Wait()
+
+	var problems desired.Errors
+	var other []error
+	for i, err := range errs {
+		if err == nil {
+			continue
+		}
+		var le *desired.ListError
+		if errors.As(err, &le) {
+			addAll(&problems, le)
+		} else {
+			other = append(other, fmt.Errorf("source %q: %w", srcs[i].Name(), err))
+		}
+	}
+	if len(other) > 0 || problems.Len() > 0 {
+		return Result{}, joinErrors(problems.Err(), other)
+	}
+	merged, err := desired.Merge(states...)
+	if err == nil {
+		err = desired.Validate(merged)
+	}
+	if err != nil {
+		return Result{}, err
+	}
+	return Result{State: merged, Metas: metas}, nil
+}
+
+func addAll(dst *desired.Errors, le *desired.ListError) {
+	for _, e := range le.Errors {
+		dst.AddError(e)
+	}
+	for range le.Dropped {
+		dst.AddError(&desired.Error{})
+	}
+}
+
+// joinErrors puts source failures first, then desired-state problems.
+func joinErrors(problems error, other []error) error {
+	if problems != nil {
+		other = append(other, problems)
+	}
+	return errors.Join(other...)
+}
