@@ -302,7 +302,10 @@ func TestCorruptCacheIsClonedAgain(t *testing.T) {
 	up := newUpstream(t)
 	base, _ := up.serveDaemon()
 	for name, corrupt := range map[string]func(repo string){
-		"objects gone": func(repo string) { os.RemoveAll(filepath.Join(repo, "objects")); os.MkdirAll(filepath.Join(repo, "objects"), 0o700) },
+		"objects gone": func(repo string) {
+			os.RemoveAll(filepath.Join(repo, "objects"))
+			os.MkdirAll(filepath.Join(repo, "objects"), 0o700)
+		},
 		"config garbage": func(repo string) { os.WriteFile(filepath.Join(repo, "config"), []byte("[[[ not git"), 0o600) },
 		"not a repository": func(repo string) {
 			os.RemoveAll(repo)
