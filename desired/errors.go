@@ -2,6 +2,7 @@ package desired
 
 import (
 	"cmp"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -65,7 +66,12 @@ const MaxErrors = 50
 type Errors struct {
 	list    []*Error
 	dropped int
+	order   []string // source names in load order, when known
 }
+
+// SetSourceOrder tells in which order sources list their errors (the
+// config's order); by default, the order of their first error.
+func (e *Errors) SetSourceOrder(names []string) { e.order = names }
 
 // Add records an error at pos.
 func (e *Errors) Add(pos Pos, format string, args ...any) {
@@ -81,12 +87,18 @@ func (e *Errors) AddError(err *Error) {
 	e.list = append(e.list, err)
 }
 
-// Merge records the errors of another collection.
-func (e *Errors) Merge(other *Errors) {
-	for _, err := range other.list {
-		e.AddError(err)
+// AddList records the errors of err when it is (or wraps) a *ListError,
+// and reports whether it was.
+func (e *Errors) AddList(err error) bool {
+	var le *ListError
+	if !errors.As(err, &le) {
+		return false
 	}
-	e.dropped += other.dropped
+	for _, item := range le.Errors {
+		e.AddError(item)
+	}
+	e.dropped += le.Dropped
+	return true
 }
 
 // Len is the number of errors recorded, dropped ones included.
@@ -101,6 +113,9 @@ func (e *Errors) Err() error {
 	// Sources keep the order they were loaded in; within a source, errors
 	// are sorted by file and position.
 	rank := map[string]int{}
+	for _, name := range e.order {
+		rank[name] = len(rank)
+	}
 	for _, err := range e.list {
 		if _, ok := rank[err.Pos.Source]; !ok {
 			rank[err.Pos.Source] = len(rank)

@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# Installs what the tests need and the machine lacks. Today: git (the git
-# source tests start real git servers). Idempotent and non-interactive.
+# Installs what the tests need and the machine lacks: git (the git source
+# tests start git daemon and git http-backend) and flock (util-linux, to
+# hold a cache lock from another process). Idempotent and non-interactive.
 set -euo pipefail
 
 missing=()
 command -v git >/dev/null 2>&1 || missing+=(git)
+command -v flock >/dev/null 2>&1 || missing+=(util-linux)
 
 if [ ${#missing[@]} -eq 0 ]; then
 	exit 0

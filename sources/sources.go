@@ -42,11 +42,15 @@ type Result struct {
 // maxParallel bounds how many sources load at once.
 const maxParallel = 4
 
+// Check is an extra check of the merged state, such as the policy's scope;
+// it returns a *desired.ListError or nil.
+type Check func(*desired.State) error
+
 // LoadAll loads every source (concurrently), then merges the states in the
-// sources' order and validates the result. It fails if any source fails:
-// every error is returned, desired-state problems as one *desired.ListError
-// listing them all.
-func LoadAll(ctx context.Context, srcs []Source) (Result, error) {
+// sources' order and validates the result, with the extra checks. It fails
+// if any source fails: every error is returned, desired-state problems as
+// one *desired.ListError listing them all.
+func LoadAll(ctx context.Context, srcs []Source, checks ...Check) (Result, error) {
 	states := make([]*desired.State, len(srcs))
 	metas := make([]Meta, len(srcs))
 	errs := make([]error, len(srcs))
@@ -61,38 +65,36 @@ func LoadAll(ctx context.Context, srcs []Source) (Result, error) {
 	g.Wait()
 
 	var problems desired.Errors
+	names := make([]string, len(srcs))
+	for i, src := range srcs {
+		names[i] = src.Name()
+	}
+	problems.SetSourceOrder(names)
 	var other []error
 	for i, err := range errs {
 		if err == nil {
 			continue
 		}
-		var le *desired.ListError
-		if errors.As(err, &le) {
-			addAll(&problems, le)
-		} else {
+		if !problems.AddList(err) {
 			other = append(other, fmt.Errorf("source %q: %w", srcs[i].Name(), err))
 		}
 	}
 	if len(other) > 0 || problems.Len() > 0 {
 		return Result{}, joinErrors(problems.Err(), other)
 	}
+	// Conflicts and invalid values are reported together.
 	merged, err := desired.Merge(states...)
-	if err == nil {
-		err = desired.Validate(merged)
+	problems.AddList(err)
+	problems.AddList(desired.Validate(merged))
+	for _, check := range checks {
+		if err := check(merged); !problems.AddList(err) && err != nil {
+			return Result{}, err
+		}
 	}
-	if err != nil {
+	if err := problems.Err(); err != nil {
 		return Result{}, err
 	}
 	return Result{State: merged, Metas: metas}, nil
-}
-
-func addAll(dst *desired.Errors, le *desired.ListError) {
-	for _, e := range le.Errors {
-		dst.AddError(e)
-	}
-	for range le.Dropped {
-		dst.AddError(&desired.Error{})
-	}
 }
 
 // joinErrors puts source failures first, then desired-state problems.

@@ -184,3 +184,95 @@ func TestUnknownFlagExitsOne(t *testing.T) {
 		t.Fatalf("exit: %v, want code 1", err)
 	}
 }
+
+// project writes files below a temporary directory and returns it.
+func project(t *testing.T, files map[string]string) string {
+	t.Helper()
+	dir := t.TempDir()
+	for name, content := range files {
+		p := filepath.Join(dir, name)
+		os.MkdirAll(filepath.Dir(p), 0o755)
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+// jfsync runs the binary and returns stdout, stderr and the exit code.
+func jfsync(t *testing.T, args ...string) (string, string, int) {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	cmd := exec.Command(binary, args...)
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	var exit *exec.ExitError
+	switch {
+	case err == nil:
+		return stdout.String(), stderr.String(), 0
+	case errors.As(err, &exit):
+		return stdout.String(), stderr.String(), exit.ExitCode()
+	}
+	t.Fatal(err)
+	return "", "", -1
+}
+
+const validateConfig = `version: 1
+jfrog:
+  url: https://acme.jfrog.io
+  token_env: JFROG_ACCESS_TOKEN
+sources:
+  - name: policy
+    file: {path: desired}
+  - name: extra
+    file: {path: extra.yaml}
+policy:
+  manage:
+    groups: ["team-*"]
+`
+
+func TestValidate(t *testing.T) {
+	dir := project(t, map[string]string{
+		"jfsync.yaml":        validateConfig,
+		"desired/users.yaml": "users:\n  - username: alice\n    email: alice@example.com\n",
+		"desired/teams.yaml": "groups:\n  - name: team-web\n    members: [alice]\n",
+		"extra.yaml":         "groups:\n  - name: team-web\n    members: [bob]\nusers:\n  - username: bob\n",
+	})
+	stdout, stderr, code := jfsync(t, "validate", "-c", filepath.Join(dir, "jfsync.yaml"))
+	if code != 0 {
+		t.Fatalf("exit %d:\n%s", code, stderr)
+	}
+	for _, want := range []string{
+		"policy  file  users 1  groups 1  permissions 0  projects 0",
+		"extra   file  users 1  groups 1  permissions 0  projects 0",
+		"merged        users 2  groups 1  permissions 0  projects 0",
+	} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("stdout:\n%s\nwant a line with %q", stdout, want)
+		}
+	}
+}
+
+func TestValidateListsEveryProblem(t *testing.T) {
+	dir := project(t, map[string]string{
+		"jfsync.yaml":        validateConfig,
+		"desired/users.yaml": "users:\n  - username: alice\n    email: not-an-email\n    status: gone\n",
+		"desired/teams.yaml": "groups:\n  - name: ops\n",
+		"extra.yaml":         "groups:\n  - name: team web\n",
+	})
+	t.Chdir(dir)
+	_, stderr, code := jfsync(t, "validate") // -c defaults to ./jfsync.yaml
+	if code != 1 {
+		t.Fatalf("exit %d, want 1:\n%s", code, stderr)
+	}
+	want := `policy: desired/teams.yaml:2:5: group "ops" is outside policy.manage.groups: add a pattern that matches it, or remove it
+policy: desired/users.yaml:3:5: user "alice": email "not-an-email" is not a valid address (want name@example.com)
+policy: desired/users.yaml:4:5: user "alice": status "gone" must be enabled or disabled
+extra: extra.yaml:2:5: group "team web" is outside policy.manage.groups: add a pattern that matches it, or remove it
+extra: extra.yaml:2:11: group "team web": name may contain only letters, digits, '.', '_' and '-'
+jfsync: 5 problems found
+`
+	if stderr != want {
+		t.Errorf("stderr:\n%s\nwant:\n%s", stderr, want)
+	}
+}

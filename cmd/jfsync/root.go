@@ -39,9 +39,9 @@ type globals struct {
 
 // logger builds the logger the flags ask for; logs go to stderr.
 func (g *globals) logger() (*slog.Logger, error) {
-	var level slog.Level
-	if err := level.UnmarshalText([]byte(g.logLevel)); err != nil {
-		return nil, fmt.Errorf("--log-level %q: want debug, info, warn or error", g.logLevel)
+	level, err := parseLevel(g.logLevel)
+	if err != nil {
+		return nil, fmt.Errorf("--log-level: %w", err)
 	}
 	opts := &slog.HandlerOptions{Level: level}
 	switch strings.ToLower(g.logFormat) {
@@ -51,6 +51,14 @@ func (g *globals) logger() (*slog.Logger, error) {
 		return slog.New(slog.NewJSONHandler(g.stderr, opts)), nil
 	}
 	return nil, fmt.Errorf("--log-format %q: want text or json", g.logFormat)
+}
+
+func parseLevel(s string) (slog.Level, error) {
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(s)); err != nil {
+		return 0, fmt.Errorf("%q: want debug, info, warn or error", s)
+	}
+	return level, nil
 }
 
 func newRootCmd(g *globals) *cobra.Command {
@@ -70,7 +78,7 @@ func newRootCmd(g *globals) *cobra.Command {
 	pf.StringVarP(&g.config, "config", "c", defaultConfig, "config file (env JFSYNC_CONFIG)")
 	pf.StringVar(&g.logLevel, "log-level", "info", "log level: debug, info, warn or error")
 	pf.StringVar(&g.logFormat, "log-format", "text", "log format: text or json")
-	root.AddCommand(newVersionCmd(g), newEmulatorCmd(g))
+	root.AddCommand(newVersionCmd(g), newValidateCmd(g), newEmulatorCmd(g))
 	return root
 }
 
