@@ -1,6 +1,8 @@
 package git_test
 
 import (
+	"crypto/ed25519"
+	"encoding/pem"
 	"fmt"
 	"net"
 	"net/http"
@@ -12,6 +14,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"golang.org/x/crypto/ssh"
 
 	"github.com/jfsync/jfsync/desired"
 	"github.com/jfsync/jfsync/sources/git"
@@ -410,5 +414,31 @@ func TestOneProcessPerCache(t *testing.T) {
 	}
 	if err == nil || !strings.Contains(err.Error(), "in use by another jfsync process") {
 		t.Fatalf("load while another process holds the cache: %v", err)
+	}
+}
+
+func TestSSHNeedsKnownHosts(t *testing.T) {
+	dir := t.TempDir()
+	_, priv, err := ed25519.GenerateKey(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	block, err := ssh.MarshalPrivateKey(priv, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	key := filepath.Join(dir, "id_ed25519")
+	os.WriteFile(key, pem.EncodeToMemory(block), 0o600)
+
+	_, err = git.New("policy", git.Config{URL: "ssh://git@git.example.com/a.git", SSHKeyFile: key, KnownHostsFile: filepath.Join(dir, "known_hosts")}, dir, nil)
+	if err == nil || !strings.Contains(err.Error(), "git.known_hosts_file") || !strings.Contains(err.Error(), "host keys are always checked") {
+		t.Fatalf("missing known_hosts: %v", err)
+	}
+	os.WriteFile(filepath.Join(dir, "known_hosts"), nil, 0o600)
+	if _, err := git.New("policy", git.Config{URL: "ssh://git@git.example.com/a.git", SSHKeyFile: "id_ed25519", KnownHostsFile: "known_hosts"}, dir, nil); err != nil {
+		t.Fatalf("key and known_hosts relative to the config: %v", err)
+	}
+	if _, err := git.New("policy", git.Config{URL: "ssh://git@git.example.com/a.git", SSHKeyFile: filepath.Join(dir, "known_hosts"), KnownHostsFile: "known_hosts"}, dir, nil); err == nil || !strings.Contains(err.Error(), "git.ssh_key_file") {
+		t.Fatalf("a file that is not a key: %v", err)
 	}
 }
