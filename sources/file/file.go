@@ -64,7 +64,13 @@ func (s *Source) Load(ctx context.Context) (*desired.State, sources.Meta, error)
 	if err != nil {
 		return nil, meta, err
 	}
-	state, err := desired.Decode(s.name, files)
+	return Decode(files, meta)
+}
+
+// Decode decodes the desired-state files of the source meta describes and
+// counts its objects: the last step of every source that reads files.
+func Decode(files []desired.File, meta sources.Meta) (*desired.State, sources.Meta, error) {
+	state, err := desired.Decode(meta.Name, files)
 	if err != nil {
 		return nil, meta, err
 	}

@@ -120,13 +120,8 @@ func (s *Source) Load(ctx context.Context) (*desired.State, sources.Meta, error)
 	if err != nil {
 		return nil, meta, err
 	}
-	state, err := desired.Decode(s.name, files)
-	if err != nil {
-		return nil, meta, err
-	}
-	meta.Objects = state.Counts()
-	s.log.Debug("git source loaded", "commit", meta.Revision, "files", len(files))
-	return state, meta, nil
+	s.log.Debug("git source read", "commit", meta.Revision, "files", len(files))
+	return file.Decode(files, meta)
 }
 
 // sync brings the cache up to date and returns the ref's commit.
