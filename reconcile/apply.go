@@ -1,0 +1,84 @@
+package reconcile
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sync"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/jfsync/jfsync/reconcile/access"
+)
+
+// Apply makes the plan's changes in the order of DESIGN section 7: phase
+// by phase, the changes of one phase concurrently (at most concurrency at
+// once; the client's rate limiter bounds them all). One failure does not
+// stop the others; a change that depends on a failed or skipped change is
+// skipped. Each change's Result and Error say what happened. observe, when
+// not nil, is called once per change that was due to make calls.
+func Apply(ctx context.Context, cl *access.Client, plan *Plan, concurrency int, log *slog.Logger, observe func(*Change)) {
+	if concurrency < 1 {
+		concurrency = 1
+	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	broken := map[string]string{} // change id -> why it did not happen
+	for phase := range phaseCount {
+		var mu sync.Mutex
+		g := new(errgroup.Group)
+		g.SetLimit(concurrency)
+		for _, c := range plan.Changes {
+			if c.phase != phase || c.Protected() {
+				continue
+			}
+			if why := blockedBy(c, broken); why != "" {
+				c.Result, c.Error = ResultSkipped, why
+				broken[c.id] = "skipped"
+				notify(observe, c)
+				continue
+			}
+			g.Go(func() error {
+				err := ctx.Err()
+				if err == nil {
+					err = c.apply(ctx, cl)
+				}
+				mu.Lock()
+				defer mu.Unlock()
+				switch {
+				case err == nil:
+					c.Result = ResultApplied
+					log.Info("applied", "kind", c.Kind, "name", c.Name, "action", c.Action)
+				case ctx.Err() != nil:
+					c.Result, c.Error = ResultSkipped, "cancelled: "+err.Error()
+					broken[c.id] = "cancelled"
+				default:
+					c.Result, c.Error = ResultFailed, err.Error()
+					broken[c.id] = "failed"
+					log.Error("change failed", "kind", c.Kind, "name", c.Name, "action", c.Action, "error", err)
+				}
+				notify(observe, c)
+				return nil
+			})
+		}
+		g.Wait()
+	}
+}
+
+// blockedBy says why a change cannot run: a dependency that did not
+// happen; "" when it can.
+func blockedBy(c *Change, broken map[string]string) string {
+	for _, dep := range c.deps {
+		if what, ok := broken[dep]; ok {
+			return fmt.Sprintf("skipped: it depends on %s, which %s", dep, what)
+		}
+	}
+	return ""
+}
+
+func notify(observe func(*Change), c *Change) {
+	if observe != nil {
+		observe(c)
+	}
+}

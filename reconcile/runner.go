@@ -1,0 +1,129 @@
+package reconcile
+
+import (
+	"context"
+	"log/slog"
+	"runtime"
+	"time"
+
+	"github.com/jfsync/jfsync/reconcile/access"
+	"github.com/jfsync/jfsync/sources"
+)
+
+// Runner runs one cycle: read the sources, read the live state, plan,
+// check the guards, and apply (in apply mode), producing a Report.
+type Runner struct {
+	Sources     []sources.Source
+	AllowEmpty  map[string]bool // source names that may return nothing
+	Client      *access.Client
+	Policy      Policy
+	Concurrency int
+	Log         *slog.Logger
+	// Observe, when set, sees each change that apply attempted.
+	Observe func(*Change)
+}
+
+// RunOptions are the options of one cycle.
+type RunOptions struct {
+	Apply bool // apply the plan; otherwise only report it
+	Force bool // apply even when a delete limit blocks
+}
+
+// Run runs one cycle. It never panics on bad input and always returns a
+// report; what went wrong is in its Errors and Blocked.
+func (r *Runner) Run(ctx context.Context, opts RunOptions) *Report {
+	log := r.Log
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	mode := ModePlan
+	if opts.Apply {
+		mode = ModeApply
+	}
+	start := time.Now()
+	rep := newReport(mode, r.Client.URL(), start)
+	defer func() {
+		rep.Phases["total"] = time.Since(start)
+		rep.DurationSeconds = rep.Phases["total"].Seconds()
+		logSummary(log, rep)
+	}()
+	phase := func(name string, f func()) {
+		t := time.Now()
+		f()
+		rep.Phases[name] = time.Since(t)
+	}
+
+	var res sources.Result
+	var err error
+	phase("sources", func() { res, err = sources.LoadAll(ctx, r.Sources, r.Policy.CheckScope) })
+	if err != nil {
+		rep.fail(err) // fail closed: nothing is planned on a source error
+		return rep
+	}
+	rep.Sources = res.Metas
+	blocked := CheckEmptySources(res.Metas, r.AllowEmpty)
+
+	var live *Live
+	phase("live", func() {
+		live, err = ReadLive(ctx, r.Client)
+		if err == nil {
+			var v access.SystemVersion
+			if v, err = r.Client.Version(ctx); err == nil {
+				rep.Target.Version = v.Version
+			}
+		}
+	})
+	if err != nil {
+		rep.fail(err)
+		return rep
+	}
+	c := live.Counts()
+	rep.Live = map[string]int{KindUser: c.Users, KindGroup: c.Groups, KindPermission: c.Permissions, KindProject: c.Projects}
+
+	var plan *Plan
+	phase("plan", func() { plan, err = MakePlan(res.State, live, r.Policy) })
+	if err != nil {
+		rep.fail(err)
+		return rep
+	}
+	rep.Changes = append(rep.Changes, plan.Changes...)
+	rep.Summary = plan.Summary()
+	if !opts.Force {
+		blocked = append(blocked, CheckDeleteLimits(plan, live, r.Policy)...)
+	}
+	if len(blocked) > 0 {
+		rep.Blocked = blocked
+		for _, c := range rep.Changes {
+			if !c.Protected() {
+				c.Result = ResultSkipped
+			}
+		}
+		return rep
+	}
+	if opts.Apply {
+		phase("apply", func() { Apply(ctx, r.Client, plan, r.Concurrency, log, r.Observe) })
+	}
+	return rep
+}
+
+// logSummary ends a cycle with one log line.
+func logSummary(log *slog.Logger, rep *Report) {
+	var mem runtime.MemStats
+	runtime.ReadMemStats(&mem)
+	s := rep.Summary
+	attrs := []any{"mode", rep.Mode, "result", rep.Outcome(), "create", s.Create, "update", s.Update,
+		"disable", s.Disable, "delete", s.Delete, "api_calls", s.APICalls,
+		"duration", time.Duration(rep.DurationSeconds * float64(time.Second)).Round(time.Millisecond),
+		"heap_mib", mem.HeapAlloc >> 20}
+	if rep.Mode == ModeApply {
+		attrs = append(attrs, "applied", rep.Count(ResultApplied), "failed", rep.Count(ResultFailed), "skipped", rep.Count(ResultSkipped))
+	}
+	switch rep.Outcome() {
+	case OutcomeFailure:
+		log.Error("cycle done", append(attrs, "errors", len(rep.Errors))...)
+	case OutcomeBlocked:
+		log.Warn("cycle done", append(attrs, "blocked", len(rep.Blocked))...)
+	default:
+		log.Info("cycle done", attrs...)
+	}
+}
