@@ -56,7 +56,10 @@ func ReadLive(ctx context.Context, c *access.Client) (*Live, error) {
 	var projects []access.Project
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(liveReaders)
-	g.Go(func() (err error) { users, err = c.ListUsers(gctx, access.ListUsersOptions{}); return wrap("list users", err) })
+	g.Go(func() (err error) {
+		users, err = c.ListUsers(gctx, access.ListUsersOptions{})
+		return wrap("list users", err)
+	})
 	g.Go(func() (err error) { groups, err = c.ListGroups(gctx); return wrap("list groups", err) })
 	g.Go(func() (err error) { perms, err = c.ListPermissions(gctx); return wrap("list permissions", err) })
 	g.Go(func() (err error) { projects, err = c.ListProjects(gctx); return wrap("list projects", err) })

@@ -194,7 +194,9 @@ func (p *planner) prunePermissions() {
 			continue
 		}
 		c := p.add(&Change{Kind: KindPermission, Name: name, Action: ActionDelete, phase: phaseDeletePermissions, Calls: 1})
-		c.apply = func(ctx context.Context, cl *access.Client) error { return ignoreNotFound(cl.DeletePermission(ctx, name)) }
+		c.apply = func(ctx context.Context, cl *access.Client) error {
+			return ignoreNotFound(cl.DeletePermission(ctx, name))
+		}
 		if p.policy.Protects("permissions", name) {
 			protect(c, "delete")
 		}
