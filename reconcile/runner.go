@@ -13,9 +13,12 @@ import (
 // Runner runs one cycle: read the sources, read the live state, plan,
 // check the guards, and apply (in apply mode), producing a Report.
 type Runner struct {
-	Sources     []sources.Source
-	AllowEmpty  map[string]bool // source names that may return nothing
-	Client      *access.Client
+	Sources    []sources.Source
+	AllowEmpty map[string]bool // source names that may return nothing
+	Client     *access.Client
+	// Target names the JFrog instance in reports (default: the client's
+	// URL).
+	Target      string
 	Policy      Policy
 	Concurrency int
 	Log         *slog.Logger
@@ -41,7 +44,11 @@ func (r *Runner) Run(ctx context.Context, opts RunOptions) *Report {
 		mode = ModeApply
 	}
 	start := time.Now()
-	rep := newReport(mode, r.Client.URL(), start)
+	target := r.Target
+	if target == "" {
+		target = r.Client.URL()
+	}
+	rep := newReport(mode, target, start)
 	defer func() {
 		rep.Phases["total"] = time.Since(start)
 		rep.DurationSeconds = rep.Phases["total"].Seconds()

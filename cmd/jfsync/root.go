@@ -1,12 +1,15 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"os"
+	"os/signal"
 	"strings"
+	"syscall"
 
 	"github.com/spf13/cobra"
 )
@@ -35,6 +38,19 @@ type globals struct {
 	logFormat string
 	stdout    io.Writer
 	stderr    io.Writer
+}
+
+// loggerFor builds the logger of a command that read a config: the
+// config's log section, unless a flag says otherwise.
+func (g *globals) loggerFor(cmd *cobra.Command, cfg *config) (*slog.Logger, error) {
+	flags := cmd.Flags()
+	if cfg.Log.Level != "" && !flags.Changed("log-level") {
+		g.logLevel = cfg.Log.Level
+	}
+	if cfg.Log.Format != "" && !flags.Changed("log-format") {
+		g.logFormat = cfg.Log.Format
+	}
+	return g.logger()
 }
 
 // logger builds the logger the flags ask for; logs go to stderr.
@@ -78,7 +94,7 @@ func newRootCmd(g *globals) *cobra.Command {
 	pf.StringVarP(&g.config, "config", "c", defaultConfig, "config file (env JFSYNC_CONFIG)")
 	pf.StringVar(&g.logLevel, "log-level", "info", "log level: debug, info, warn or error")
 	pf.StringVar(&g.logFormat, "log-format", "text", "log format: text or json")
-	root.AddCommand(newVersionCmd(g), newValidateCmd(g), newEmulatorCmd(g))
+	root.AddCommand(newVersionCmd(g), newValidateCmd(g), newPlanCmd(g), newApplyCmd(g), newEmulatorCmd(g))
 	return root
 }
 
@@ -87,11 +103,17 @@ func run(args []string, stdout, stderr io.Writer) int {
 	g := &globals{stdout: stdout, stderr: stderr}
 	root := newRootCmd(g)
 	root.SetArgs(args)
-	err := root.Execute()
+	// SIGINT and SIGTERM cancel the running command: the call in flight
+	// ends, nothing new starts.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	err := root.ExecuteContext(ctx)
 	if err == nil {
 		return exitOK
 	}
-	fmt.Fprintf(stderr, "jfsync: %v\n", err)
+	if !errors.Is(err, errSilent) {
+		fmt.Fprintf(stderr, "jfsync: %v\n", err)
+	}
 	var ec *exitCodeError
 	if errors.As(err, &ec) {
 		return ec.code

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -23,25 +22,25 @@ source and kind the object counts. Exit 0 when valid; else print every
 problem (file:line:col) and exit 1.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return runValidate(cmd.Context(), g)
+			return runValidate(cmd, g)
 		},
 	}
 }
 
-func runValidate(ctx context.Context, g *globals) error {
-	log, err := g.logger()
-	if err != nil {
-		return err
-	}
+func runValidate(cmd *cobra.Command, g *globals) error {
 	cfg, err := loadConfig(g.config)
 	if err != nil {
 		return problems(g.stderr, err)
+	}
+	log, err := g.loggerFor(cmd, cfg)
+	if err != nil {
+		return err
 	}
 	srcs, err := buildSources(cfg, log)
 	if err != nil {
 		return problems(g.stderr, err)
 	}
-	res, err := sources.LoadAll(ctx, srcs, cfg.Policy.CheckScope)
+	res, err := sources.LoadAll(cmd.Context(), srcs, cfg.Policy.CheckScope)
 	if err != nil {
 		return problems(g.stderr, err)
 	}
