@@ -89,7 +89,11 @@ func outcomeText(rep *Report) string {
 	case rep.Mode == ModeApply:
 		return "applied"
 	}
-	return fmt.Sprintf("%d changes", len(rep.Changes))
+	n := len(rep.Changes) - rep.Count(ResultProtected)
+	if p := rep.Count(ResultProtected); p > 0 {
+		return fmt.Sprintf("%d changes, %d protected", n, p)
+	}
+	return fmt.Sprintf("%d changes", n)
 }
 
 // WriteHTML writes the report as one self-contained page (no external

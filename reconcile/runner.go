@@ -2,6 +2,7 @@ package reconcile
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"runtime"
 	"time"
@@ -109,6 +110,10 @@ func (r *Runner) Run(ctx context.Context, opts RunOptions) *Report {
 	}
 	if opts.Apply {
 		phase("apply", func() { Apply(ctx, r.Client, plan, r.Concurrency, log, r.Observe) })
+		if err := ctx.Err(); err != nil {
+			rep.fail(fmt.Errorf("apply interrupted (%w): %d changes applied, %d not made; run apply again to converge",
+				err, rep.Count(ResultApplied), rep.Count(ResultSkipped)+rep.Count(ResultFailed)))
+		}
 	}
 	return rep
 }
