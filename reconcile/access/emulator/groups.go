@@ -83,7 +83,7 @@ func (st *store) deleteGroup(name string) error {
 		return notFound("group %q not found", name)
 	}
 	delete(st.groups, gk)
-	delete(st.members, gk)
+	st.members.removeGroup(gk)
 	for _, p := range st.permissions {
 		forEachTarget(p, func(t *access.PermissionTarget) { deleteFold(t.Actions.Groups, gk) })
 	}

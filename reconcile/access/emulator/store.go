@@ -19,7 +19,7 @@ type store struct {
 	users       map[string]*user
 	userOrder   []string // sorted keys of users; nil when users changed
 	groups      map[string]*group
-	members     map[string]map[string]bool // group key -> user keys
+	members     membership
 	permissions map[string]*access.Permission
 	projects    map[string]*project
 	tokens      map[string]*token // by token ID
@@ -52,7 +52,7 @@ func emptyStore(now func() time.Time) *store {
 		now:         now,
 		users:       make(map[string]*user),
 		groups:      make(map[string]*group),
-		members:     make(map[string]map[string]bool),
+		members:     newMembership(),
 		permissions: make(map[string]*access.Permission),
 		projects:    make(map[string]*project),
 		tokens:      make(map[string]*token),
@@ -61,25 +61,23 @@ func emptyStore(now func() time.Time) *store {
 
 // groupsOf returns the names of the groups a user belongs to, sorted.
 func (st *store) groupsOf(userKey string) []string {
-	var names []string
-	for gk, members := range st.members {
-		if members[userKey] {
-			names = append(names, st.groups[gk].Name)
-		}
+	names := make([]string, 0, len(st.members.byUser[userKey]))
+	for gk := range st.members.byUser[userKey] {
+		names = append(names, st.groups[gk].Name)
 	}
 	return sortedFold(names)
 }
 
 // membersOf returns the usernames of a group's members, sorted.
 func (st *store) membersOf(groupKey string) []string {
-	names := make([]string, 0, len(st.members[groupKey]))
-	for uk := range st.members[groupKey] {
+	names := make([]string, 0, len(st.members.byGroup[groupKey]))
+	for uk := range st.members.byGroup[groupKey] {
 		names = append(names, st.users[uk].Username)
 	}
 	return sortedFold(names)
 }
 
-// userNames resolves usernames to user keys; an unknown name is an error.
+// userKeys resolves usernames to user keys; an unknown name is an error.
 func (st *store) userKeys(names []string, what string) ([]string, error) {
 	keys := make([]string, 0, len(names))
 	for _, n := range names {
@@ -106,25 +104,18 @@ func (st *store) groupKeys(names []string, what string) ([]string, error) {
 
 // setUserGroups makes the user a member of exactly these groups.
 func (st *store) setUserGroups(userKey string, groupKeys []string) {
-	for _, members := range st.members {
-		delete(members, userKey)
-	}
+	st.members.removeUser(userKey)
 	for _, gk := range groupKeys {
-		st.addMember(gk, userKey)
+		st.members.add(gk, userKey)
 	}
 }
 
 // setGroupMembers makes these users exactly the group's members.
 func (st *store) setGroupMembers(groupKey string, userKeys []string) {
-	st.members[groupKey] = make(map[string]bool, len(userKeys))
+	st.members.removeGroup(groupKey)
 	for _, uk := range userKeys {
-		st.members[groupKey][uk] = true
+		st.members.add(groupKey, uk)
 	}
 }
 
-func (st *store) addMember(groupKey, userKey string) {
-	if st.members[groupKey] == nil {
-		st.members[groupKey] = make(map[string]bool)
-	}
-	st.members[groupKey][userKey] = true
-}
+func (st *store) addMember(groupKey, userKey string) { st.members.add(groupKey, userKey) }

@@ -147,9 +147,7 @@ func (st *store) deleteUser(name string) error {
 	}
 	delete(st.users, uk)
 	st.userOrder = nil
-	for _, members := range st.members {
-		delete(members, uk)
-	}
+	st.members.removeUser(uk)
 	for _, p := range st.permissions {
 		forEachTarget(p, func(t *access.PermissionTarget) { deleteFold(t.Actions.Users, uk) })
 	}
