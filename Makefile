@@ -16,8 +16,12 @@ test: test-deps
 test-deps:
 	@./scripts/test-deps.sh
 
+# bench runs every Go benchmark, then prints the table of the large-instance
+# scenarios (objects, calls against their minimum, wall time, peak memory).
 bench:
-	$(GO) test -run '^$$' -bench . -benchmem ./...
+	$(GO) test -run '^$$' -bench . -benchmem ./... | tee bench.out
+	@echo
+	@$(GO) run ./internal/tools/benchtable < bench.out
 
 lint:
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); \
