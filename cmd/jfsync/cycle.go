@@ -71,11 +71,7 @@ func runCycle(cmd *cobra.Command, g *globals, f cycleFlags, apply bool) error {
 	default:
 		return fmt.Errorf("-o %q: want text, json, markdown or html", f.format)
 	}
-	cfg, err := loadConfig(g.config)
-	if err != nil {
-		return problems(g.stderr, err)
-	}
-	log, err := g.loggerFor(cmd, cfg)
+	cfg, log, err := g.load(cmd)
 	if err != nil {
 		return err
 	}

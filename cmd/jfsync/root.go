@@ -40,6 +40,20 @@ type globals struct {
 	stderr    io.Writer
 }
 
+// load reads the config and builds the logger it asks for; config
+// problems are printed, one per line.
+func (g *globals) load(cmd *cobra.Command) (*config, *slog.Logger, error) {
+	cfg, err := loadConfig(g.config)
+	if err != nil {
+		return nil, nil, problems(g.stderr, err)
+	}
+	log, err := g.loggerFor(cmd, cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	return cfg, log, nil
+}
+
 // loggerFor builds the logger of a command that read a config: the
 // config's log section, unless a flag says otherwise.
 func (g *globals) loggerFor(cmd *cobra.Command, cfg *config) (*slog.Logger, error) {

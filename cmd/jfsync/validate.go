@@ -28,11 +28,7 @@ problem (file:line:col) and exit 1.`,
 }
 
 func runValidate(cmd *cobra.Command, g *globals) error {
-	cfg, err := loadConfig(g.config)
-	if err != nil {
-		return problems(g.stderr, err)
-	}
-	log, err := g.loggerFor(cmd, cfg)
+	cfg, log, err := g.load(cmd)
 	if err != nil {
 		return err
 	}
