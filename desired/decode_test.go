@@ -124,9 +124,9 @@ func TestDecodeAndValidateErrors(t *testing.T) {
 			want: []string{`policy: access/x.yaml:2:18: project "Web_Team": project_key must be 2 to 32 lower-case letters, digits or '-', starting with a letter`},
 		},
 		{
-			name: "project without display name",
-			yaml: "projects:\n  - project_key: web\n",
-			want: []string{`policy: access/x.yaml:2:5: project "web": display_name is required`},
+			name: "project with an empty display name",
+			yaml: "projects:\n  - project_key: web\n    display_name: ' '\n",
+			want: []string{`policy: access/x.yaml:3:5: project "web": display_name may not be empty`},
 		},
 		{
 			name: "negative storage",

@@ -155,9 +155,10 @@ func validateProject(errs *Errors, p *Project) {
 	if !projectKeyPattern.MatchString(p.ProjectKey) {
 		errs.Add(p.Pos.Of("project_key"), "%s: project_key must be 2 to 32 lower-case letters, digits or '-', starting with a letter", what)
 	}
-	if p.DisplayName == nil {
-		errs.Add(p.Pos.Of(""), "%s: display_name is required", what)
-	} else if strings.TrimSpace(*p.DisplayName) == "" {
+	// display_name is required to create a project; the plan checks it,
+	// as a project can take members from one source and its settings
+	// from another, or exist in JFrog already.
+	if p.DisplayName != nil && strings.TrimSpace(*p.DisplayName) == "" {
 		errs.Add(p.Pos.Of("display_name"), "%s: display_name may not be empty", what)
 	}
 	if m := p.MaxStorageInGibibytes; m != nil && *m < 0 {

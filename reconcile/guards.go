@@ -24,9 +24,17 @@ const (
 func CheckEmptySources(metas []sources.Meta, allowEmpty map[string]bool) []Blocked {
 	var out []Blocked
 	for _, m := range metas {
-		if m.Objects.Total() == 0 && !allowEmpty[m.Name] {
+		if allowEmpty[m.Name] {
+			continue
+		}
+		if m.Objects.Total() == 0 {
 			out = append(out, Blocked{Guard: GuardEmptySource, Message: fmt.Sprintf(
 				"source %q returned no object at all; if that is right, set allow_empty: true on the source", m.Name)})
+			continue
+		}
+		for _, e := range m.EmptySearches {
+			out = append(out, Blocked{Guard: GuardEmptySource, Message: fmt.Sprintf(
+				"source %q: %s; if that is right, set allow_empty: true on the source", m.Name, e)})
 		}
 	}
 	return out

@@ -106,6 +106,10 @@ func projectFields(dp *desired.Project, live access.Project) []FieldChange {
 }
 
 func (p *planner) createProject(dp *desired.Project) {
+	if dp.DisplayName == nil {
+		p.errs.Add(dp.Pos.Of(""), "project %q: display_name is required to create the project, which does not exist in JFrog", dp.ProjectKey)
+		return
+	}
 	req := projectRequest(dp, nil)
 	var fields []FieldChange
 	fields = append(fields, setField("display_name", dp.DisplayName)...)

@@ -330,6 +330,15 @@ func TestPlanNeedsEmailToCreate(t *testing.T) {
 	}
 }
 
+func TestPlanNeedsDisplayNameToCreate(t *testing.T) {
+	_, c := target(t, "projects:\n  - project_key: web\n    display_name: Web\n")
+	_, err := reconcile.MakePlan(decode(t, "projects:\n  - project_key: web\n  - project_key: api\n"), readLive(t, c), policy(nil))
+	want := `policy: desired.yaml:3:5: project "api": display_name is required to create the project, which does not exist in JFrog`
+	if err == nil || err.Error() != want {
+		t.Errorf("error %v, want %s", err, want)
+	}
+}
+
 func TestPlanIsDeterministic(t *testing.T) {
 	live := "users:\n  - username: a\n  - username: b\ngroups:\n  - name: g1\n  - name: g2\n"
 	d := "users:\n  - username: c\n    email: c@example.com\n  - username: d\n    email: d@example.com\n    groups: [g1, g2]\ngroups:\n  - name: g1\n    members: [a, b, c]\n  - name: g3\n    members: [a]\n"

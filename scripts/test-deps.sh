@@ -1,12 +1,19 @@
 #!/usr/bin/env bash
-# Installs what the tests need and the machine lacks: git (the git source
-# tests start git daemon and git http-backend) and flock (util-linux, to
-# hold a cache lock from another process). Idempotent and non-interactive.
+# Installs what the tests need and the machine lacks, from Debian's
+# packages, non-interactively:
+#   git          the git source tests start git daemon and git http-backend
+#   util-linux   flock, to hold a cache lock from another process
+#   slapd        OpenLDAP's server: the LDAP tests start a private one
+#   ldap-utils   ldapadd and friends
+# No system slapd is left running: service starts are refused while
+# installing (policy-rc.d), and the tests start their own.
 set -euo pipefail
 
 missing=()
 command -v git >/dev/null 2>&1 || missing+=(git)
 command -v flock >/dev/null 2>&1 || missing+=(util-linux)
+[ -x /usr/sbin/slapd ] || missing+=(slapd)
+command -v ldapadd >/dev/null 2>&1 || missing+=(ldap-utils)
 
 if [ ${#missing[@]} -eq 0 ]; then
 	exit 0
@@ -15,5 +22,20 @@ echo "test-deps: installing ${missing[*]}"
 sudo_cmd=()
 [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
 export DEBIAN_FRONTEND=noninteractive
+
+policy=/usr/sbin/policy-rc.d
+added_policy=false
+if [ ! -e "$policy" ]; then
+	printf '#!/bin/sh\n# added by jfsync test-deps: no service starts while installing\nexit 101\n' | "${sudo_cmd[@]}" tee "$policy" >/dev/null
+	"${sudo_cmd[@]}" chmod 755 "$policy"
+	added_policy=true
+fi
+cleanup() { if $added_policy; then "${sudo_cmd[@]}" rm -f "$policy"; fi; }
+trap cleanup EXIT
+
 "${sudo_cmd[@]}" apt-get update -qq
-"${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+"${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+# A slapd the package may still have started would hold port 389.
+if pgrep -x slapd >/dev/null 2>&1 && [ -e /etc/init.d/slapd ]; then
+	"${sudo_cmd[@]}" /etc/init.d/slapd stop >/dev/null 2>&1 || true
+fi

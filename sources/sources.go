@@ -31,6 +31,9 @@ type Meta struct {
 	// Notes are facts worth reporting, such as LDAP members outside the
 	// users search.
 	Notes map[string]int `json:"notes,omitempty"`
+	// EmptySearches describe searches that found nothing, such as an LDAP
+	// group search: the empty-source guard blocks on them.
+	EmptySearches []string `json:"empty_searches,omitempty"`
 }
 
 // Result is what LoadAll read.

@@ -1,12 +1,12 @@
 package main
 
 import (
-	"fmt"
 	"log/slog"
 
 	"github.com/jfsync/jfsync/sources"
 	"github.com/jfsync/jfsync/sources/file"
 	"github.com/jfsync/jfsync/sources/git"
+	"github.com/jfsync/jfsync/sources/ldap"
 )
 
 // buildSources makes the sources of the config, in order.
@@ -23,7 +23,7 @@ func buildSources(cfg *config, log *slog.Logger) ([]sources.Source, error) {
 		case "git":
 			src, err = git.New(sc.Name, *sc.Git, cfg.dir, log)
 		case "ldap":
-			err = fmt.Errorf("source %q: ldap sources are not available in this version of jfsync", sc.Name)
+			src, err = ldap.New(sc.Name, *sc.LDAP, log)
 		}
 		if err != nil {
 			return nil, err

@@ -192,7 +192,11 @@ func (c *Config) Check() error {
 		add("ldap.groups.member_attribute %q: want member, uniqueMember or memberUid", c.Groups.MemberAttribute)
 	}
 	switch c.Groups.Nested {
-	case "", NestedNone, NestedExpand, NestedChain:
+	case "", NestedNone:
+	case NestedExpand, NestedChain:
+		if strings.EqualFold(c.Groups.MemberAttribute, "memberUid") {
+			add("ldap.groups.nested %q follows member DNs, and memberUid holds usernames: use nested: none, or member_attribute member", c.Groups.Nested)
+		}
 	default:
 		add("ldap.groups.nested %q: want none, expand or chain", c.Groups.Nested)
 	}
