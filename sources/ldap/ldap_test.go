@@ -361,4 +361,3 @@ func TestServerStopsDuringLoad(t *testing.T) {
 		t.Fatalf("load while slapd stops: %v users, error %v; want an error and no state", state, err)
 	}
 }
-
