@@ -39,7 +39,9 @@ func largeDirectory() string {
 func BenchmarkLoadLargeDirectory(b *testing.B) {
 	s := ldaptest.Start(b, largeDirectory())
 	b.Setenv("TEST_LDAP_PASSWORD", ldaptest.ReaderPassword)
-	cfg := config(s, func(c *ldap.Config) { c.Groups.Filter, c.Groups.Nested, c.Groups.NameTemplate = "(objectClass=groupOfNames)", "expand", "" })
+	cfg := config(s, func(c *ldap.Config) {
+		c.Groups.Filter, c.Groups.Nested, c.Groups.NameTemplate = "(objectClass=groupOfNames)", "expand", ""
+	})
 	var trips int64
 	var peak float64
 	for b.Loop() {
