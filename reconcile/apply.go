@@ -2,28 +2,48 @@ package reconcile
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"sync"
+	"time"
 
 	"golang.org/x/sync/errgroup"
 
 	"github.com/jfsync/jfsync/reconcile/access"
 )
 
+// ApplyOptions tune Apply.
+type ApplyOptions struct {
+	Concurrency int // changes in flight at once (default 1)
+	Log         *slog.Logger
+	// Observe, when set, is called once per change that was due to make
+	// calls, with its result.
+	Observe func(*Change)
+	// Grace is how long the calls in flight may go on once ctx is done
+	// (default 30s): a stop lets the running call finish.
+	Grace time.Duration
+}
+
 // Apply makes the plan's changes in the order of DESIGN section 7: phase
-// by phase, the changes of one phase concurrently (at most concurrency at
-// once; the client's rate limiter bounds them all). One failure does not
-// stop the others; a change that depends on a failed or skipped change is
-// skipped. Each change's Result and Error say what happened. observe, when
-// not nil, is called once per change that was due to make calls.
-func Apply(ctx context.Context, cl *access.Client, plan *Plan, concurrency int, log *slog.Logger, observe func(*Change)) {
-	if concurrency < 1 {
-		concurrency = 1
-	}
+// by phase, the changes of one phase concurrently (the client's rate
+// limiter bounds them all). One failure does not stop the others; a change
+// that depends on a failed or skipped change is skipped. Each change's
+// Result and Error say what happened. When ctx is done, no change starts;
+// the calls in flight finish (within the grace).
+func Apply(ctx context.Context, cl *access.Client, plan *Plan, opts ApplyOptions) {
+	concurrency, log, observe := max(opts.Concurrency, 1), opts.Log, opts.Observe
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
+	grace := opts.Grace
+	if grace <= 0 {
+		grace = 30 * time.Second
+	}
+	callCtx, cancelCalls := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancelCalls()
+	stop := context.AfterFunc(ctx, func() { time.AfterFunc(grace, cancelCalls) })
+	defer stop()
 	broken := map[string]string{} // change id -> why it did not happen
 	for phase := range phaseCount {
 		var mu sync.Mutex
@@ -42,7 +62,7 @@ func Apply(ctx context.Context, cl *access.Client, plan *Plan, concurrency int, 
 			g.Go(func() error {
 				err := ctx.Err()
 				if err == nil {
-					err = c.apply(ctx, cl)
+					err = c.apply(callCtx, cl)
 				}
 				mu.Lock()
 				defer mu.Unlock()
@@ -50,7 +70,7 @@ func Apply(ctx context.Context, cl *access.Client, plan *Plan, concurrency int, 
 				case err == nil:
 					c.Result = ResultApplied
 					log.Info("applied", "kind", c.Kind, "name", c.Name, "action", c.Action)
-				case ctx.Err() != nil:
+				case errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded):
 					c.Result, c.Error = ResultSkipped, "cancelled: "+err.Error()
 					broken[c.id] = "cancelled"
 				default:

@@ -35,7 +35,7 @@ permissions:
 	// The first write call (carol's creation) fails; 500 is not retried.
 	emu.SetFaults(emulator.Faults{Status: 500, Count: 1})
 	var observed []string
-	reconcile.Apply(t.Context(), c, plan, 1, nil, func(ch *reconcile.Change) { observed = append(observed, ch.Name+":"+ch.Result) })
+	reconcile.Apply(t.Context(), c, plan, reconcile.ApplyOptions{Observe: func(ch *reconcile.Change) { observed = append(observed, ch.Name+":"+ch.Result) }})
 
 	results := map[string]string{}
 	for _, ch := range plan.Changes {

@@ -199,7 +199,7 @@ func BenchmarkApplyLarge(b *testing.B) {
 				emu.SetFaults(emulator.Faults{Latency: emulator.Duration(latency)})
 				b.StartTimer()
 				start := time.Now()
-				peak = peakHeap(func() { reconcile.Apply(b.Context(), c, plan, concurrency, nil, nil) })
+				peak = peakHeap(func() { reconcile.Apply(b.Context(), c, plan, reconcile.ApplyOptions{Concurrency: concurrency}) })
 				applyTime = time.Since(start)
 				b.StopTimer()
 				writes = emu.Calls().Writes()

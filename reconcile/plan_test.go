@@ -274,7 +274,7 @@ func TestPlan(t *testing.T) {
 // assertConverges applies the plan and plans again: nothing is left to do.
 func assertConverges(t *testing.T, c *access.Client, d *desired.State, pol reconcile.Policy, plan *reconcile.Plan) {
 	t.Helper()
-	reconcile.Apply(t.Context(), c, plan, 4, nil, nil)
+	reconcile.Apply(t.Context(), c, plan, reconcile.ApplyOptions{Concurrency: 4})
 	for _, ch := range plan.Changes {
 		if ch.Result == reconcile.ResultFailed || ch.Result == reconcile.ResultSkipped {
 			t.Fatalf("apply: %s %s %s: %s: %s", ch.Kind, ch.Name, ch.Action, ch.Result, ch.Error)

@@ -7,6 +7,7 @@ import (
 	"runtime"
 	"time"
 
+	"github.com/jfsync/jfsync/metrics"
 	"github.com/jfsync/jfsync/reconcile/access"
 	"github.com/jfsync/jfsync/sources"
 )
@@ -23,8 +24,10 @@ type Runner struct {
 	Policy      Policy
 	Concurrency int
 	Log         *slog.Logger
-	// Observe, when set, sees each change that apply attempted.
-	Observe func(*Change)
+	// Grace is how long calls in flight may go on after ctx is done.
+	Grace time.Duration
+	// Metrics, when set, records the cycle.
+	Metrics *metrics.Metrics
 }
 
 // RunOptions are the options of one cycle.
@@ -54,6 +57,7 @@ func (r *Runner) Run(ctx context.Context, opts RunOptions) *Report {
 		rep.Phases["total"] = time.Since(start)
 		rep.DurationSeconds = rep.Phases["total"].Seconds()
 		logSummary(log, rep)
+		recordCycle(r.Metrics, rep)
 	}()
 	phase := func(name string, f func()) {
 		t := time.Now()
@@ -64,11 +68,14 @@ func (r *Runner) Run(ctx context.Context, opts RunOptions) *Report {
 	var res sources.Result
 	var err error
 	phase("sources", func() { res, err = sources.LoadAll(ctx, r.Sources, r.Policy.CheckScope) })
+	rep.Sources = append(rep.Sources, res.Metas...)
+	for _, name := range res.Failed {
+		r.Metrics.SourceError(name)
+	}
 	if err != nil {
 		rep.fail(err) // fail closed: nothing is planned on a source error
 		return rep
 	}
-	rep.Sources = res.Metas
 	blocked := CheckEmptySources(res.Metas, r.AllowEmpty)
 
 	var live *Live
@@ -109,13 +116,57 @@ func (r *Runner) Run(ctx context.Context, opts RunOptions) *Report {
 		return rep
 	}
 	if opts.Apply {
-		phase("apply", func() { Apply(ctx, r.Client, plan, r.Concurrency, log, r.Observe) })
+		observe := func(c *Change) { r.Metrics.Applied(c.Kind, c.Action, appliedResult(c.Result)) }
+		phase("apply", func() {
+			Apply(ctx, r.Client, plan, ApplyOptions{Concurrency: r.Concurrency, Log: log, Observe: observe, Grace: r.Grace})
+		})
 		if err := ctx.Err(); err != nil {
 			rep.fail(fmt.Errorf("apply interrupted (%w): %d changes applied, %d not made; run apply again to converge",
 				err, rep.Count(ResultApplied), rep.Count(ResultSkipped)+rep.Count(ResultFailed)))
 		}
 	}
 	return rep
+}
+
+// recordCycle feeds the metrics from a cycle's report.
+func recordCycle(m *metrics.Metrics, rep *Report) {
+	if m == nil {
+		return
+	}
+	for _, s := range rep.Sources {
+		c := s.Objects
+		m.Desired(s.Name, map[string]int{"users": c.Users, "groups": c.Groups, "permissions": c.Permissions, "projects": c.Projects})
+		m.Revision(s.Name, s.Revision)
+	}
+	if rep.Live != nil {
+		m.Live(rep.Live)
+	}
+	for _, b := range rep.Blocked {
+		m.GuardBlocked(b.Guard)
+	}
+	// Drift is what is left to do: what was planned and not applied.
+	drift := map[[2]string]int{}
+	for _, c := range rep.Changes {
+		if c.Result != ResultApplied && !c.Protected() {
+			drift[[2]string{c.Kind, c.Action}]++
+		}
+	}
+	if len(rep.Errors) == 0 || len(rep.Changes) > 0 {
+		m.Drift([]string{KindUser, KindGroup, KindPermission, KindProject, KindProjectMember},
+			[]string{ActionCreate, ActionUpdate, ActionDisable, ActionDelete}, drift)
+	}
+	m.Cycle(rep.Mode, rep.Outcome(), rep.Phases, rep.StartedAt.Add(rep.Phases["total"]))
+}
+
+// appliedResult names a change's result as the metrics do.
+func appliedResult(result string) string {
+	switch result {
+	case ResultApplied:
+		return "success"
+	case ResultFailed:
+		return "failure"
+	}
+	return "skipped"
 }
 
 // logSummary ends a cycle with one log line.

@@ -39,7 +39,9 @@ type Meta struct {
 // Result is what LoadAll read.
 type Result struct {
 	State *desired.State // merged and validated
-	Metas []Meta         // one per source, in order
+	Metas []Meta         // one per source that loaded, in order
+	// Failed names the sources that failed to load (on error).
+	Failed []string
 }
 
 // maxParallel bounds how many sources load at once.
@@ -74,16 +76,19 @@ func LoadAll(ctx context.Context, srcs []Source, checks ...Check) (Result, error
 	}
 	problems.SetSourceOrder(names)
 	var other []error
+	var res Result
 	for i, err := range errs {
 		if err == nil {
+			res.Metas = append(res.Metas, metas[i])
 			continue
 		}
+		res.Failed = append(res.Failed, srcs[i].Name())
 		if !problems.AddList(err) {
 			other = append(other, fmt.Errorf("source %q: %w", srcs[i].Name(), err))
 		}
 	}
 	if len(other) > 0 || problems.Len() > 0 {
-		return Result{}, joinErrors(problems.Err(), other)
+		return res, joinErrors(problems.Err(), other)
 	}
 	// Conflicts and invalid values are reported together.
 	merged, err := desired.Merge(states...)
@@ -91,13 +96,14 @@ func LoadAll(ctx context.Context, srcs []Source, checks ...Check) (Result, error
 	problems.AddList(desired.Validate(merged))
 	for _, check := range checks {
 		if err := check(merged); !problems.AddList(err) && err != nil {
-			return Result{}, err
+			return res, err
 		}
 	}
 	if err := problems.Err(); err != nil {
-		return Result{}, err
+		return res, err
 	}
-	return Result{State: merged, Metas: metas}, nil
+	res.State = merged
+	return res, nil
 }
 
 // joinErrors puts source failures first, then desired-state problems.

@@ -106,7 +106,7 @@ func newRunner(cfg *config, log *slog.Logger) (*reconcile.Runner, error) {
 		target = "embedded emulator (" + relPath(cfg.JFrog.Embedded) + ")"
 	}
 	return &reconcile.Runner{Sources: srcs, AllowEmpty: allow, Client: client, Target: target, Policy: cfg.Policy,
-		Concurrency: cfg.JFrog.Concurrency, Log: log}, nil
+		Concurrency: cfg.JFrog.Concurrency, Grace: cfg.JFrog.Timeout, Log: log}, nil
 }
 
 // newClient returns the JFrog client of the config: the platform at
