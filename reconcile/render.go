@@ -99,7 +99,7 @@ func outcomeText(rep *Report) string {
 // WriteHTML writes the report as one self-contained page (no external
 // assets).
 func WriteHTML(w io.Writer, rep *Report) error {
-	return htmlReport().Execute(w, htmlData(rep))
+	return htmlReport().Execute(w, NewHTMLData(rep))
 }
 
 // ChangeView is a change as the HTML pages show it.
@@ -118,7 +118,8 @@ type HTMLData struct {
 	Changes []ChangeView
 }
 
-func htmlData(rep *Report) HTMLData {
+// NewHTMLData is what a page shows of a report.
+func NewHTMLData(rep *Report) HTMLData {
 	d := HTMLData{Report: rep, Title: "jfsync " + rep.Mode, Sources: sourcesText(rep.Sources), Outcome: outcomeText(rep), Footer: footer(rep)}
 	for _, c := range rep.Changes {
 		d.Changes = append(d.Changes, ChangeView{Symbol: symbol(c), Kind: c.Kind, Name: c.Name, Action: actionText(c),

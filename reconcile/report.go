@@ -64,6 +64,13 @@ func newReport(mode, url string, now time.Time) *Report {
 	}
 }
 
+// Failed is the report of a cycle that could not start.
+func Failed(mode, target string, err error) *Report {
+	rep := newReport(mode, target, time.Now())
+	rep.fail(err)
+	return rep
+}
+
 // fail records an error; a multi-line error (a list of problems) gives one
 // entry per line.
 func (r *Report) fail(err error) {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/jfsync/jfsync/metrics"
 	"github.com/jfsync/jfsync/reconcile"
 	"github.com/jfsync/jfsync/reconcile/access"
 	"github.com/jfsync/jfsync/reconcile/access/emulator"
@@ -89,11 +90,16 @@ func runCycle(cmd *cobra.Command, g *globals, f cycleFlags, apply bool) error {
 // newRunner wires a cycle from the config: the sources, the JFrog client
 // (or the embedded emulator) and the policy.
 func newRunner(cfg *config, log *slog.Logger) (*reconcile.Runner, error) {
-	srcs, err := buildSources(cfg, log)
+	client, err := newClient(cfg, log, nil)
 	if err != nil {
 		return nil, err
 	}
-	client, err := newClient(cfg, log)
+	return newRunnerWith(cfg, log, client)
+}
+
+// newRunnerWith wires a cycle with a JFrog client.
+func newRunnerWith(cfg *config, log *slog.Logger, client *access.Client) (*reconcile.Runner, error) {
+	srcs, err := buildSources(cfg, log)
 	if err != nil {
 		return nil, err
 	}
@@ -110,9 +116,11 @@ func newRunner(cfg *config, log *slog.Logger) (*reconcile.Runner, error) {
 }
 
 // newClient returns the JFrog client of the config: the platform at
-// jfrog.url, or an in-process emulator seeded from jfrog.embedded.
-func newClient(cfg *config, log *slog.Logger) (*access.Client, error) {
+// jfrog.url, or an in-process emulator seeded from jfrog.embedded. Its
+// requests feed m (which may be nil).
+func newClient(cfg *config, log *slog.Logger, m *metrics.Metrics) (*access.Client, error) {
 	userAgent := "jfsync/" + buildVersion()
+	observe := func(ri access.RequestInfo) { m.Request(ri.Method, ri.Route, ri.StatusCode, ri.Duration) }
 	if cfg.JFrog.Embedded == "" {
 		opts, err := cfg.JFrog.Options(userAgent)
 		if err != nil {
@@ -121,6 +129,7 @@ func newClient(cfg *config, log *slog.Logger) (*access.Client, error) {
 		if cfg.JFrog.InsecureSkipVerify {
 			log.Warn("jfrog.insecure_skip_verify is set: the JFrog server's certificate is not checked")
 		}
+		opts.Observe = observe
 		return access.New(opts)
 	}
 	state, err := emulator.LoadStateFile(cfg.JFrog.Embedded)
@@ -133,7 +142,7 @@ func newClient(cfg *config, log *slog.Logger) (*access.Client, error) {
 		return nil, err
 	}
 	return access.New(access.Options{URL: "http://embedded.jfsync.invalid", Token: token, UserAgent: userAgent, HTTPClient: emu.Client(),
-		Timeout: cfg.JFrog.Timeout, RateLimit: 0, Retries: 0})
+		Timeout: cfg.JFrog.Timeout, Observe: observe})
 }
 
 // writeReport writes the report to --out, or to stdout.

@@ -108,7 +108,7 @@ func newRootCmd(g *globals) *cobra.Command {
 	pf.StringVarP(&g.config, "config", "c", defaultConfig, "config file (env JFSYNC_CONFIG)")
 	pf.StringVar(&g.logLevel, "log-level", "info", "log level: debug, info, warn or error")
 	pf.StringVar(&g.logFormat, "log-format", "text", "log format: text or json")
-	root.AddCommand(newVersionCmd(g), newValidateCmd(g), newPlanCmd(g), newApplyCmd(g), newEmulatorCmd(g))
+	root.AddCommand(newVersionCmd(g), newValidateCmd(g), newPlanCmd(g), newApplyCmd(g), newRunCmd(g), newEmulatorCmd(g))
 	return root
 }
 
