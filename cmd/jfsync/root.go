@@ -112,15 +112,20 @@ func newRootCmd(g *globals) *cobra.Command {
 	return root
 }
 
-// run runs the command line and returns the exit code.
+// run runs the command line and returns the exit code. SIGINT and SIGTERM
+// cancel the running command: nothing new starts, the call in flight
+// finishes.
 func run(args []string, stdout, stderr io.Writer) int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	return execute(ctx, args, stdout, stderr)
+}
+
+// execute runs the command line until ctx ends and returns the exit code.
+func execute(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	g := &globals{stdout: stdout, stderr: stderr}
 	root := newRootCmd(g)
 	root.SetArgs(args)
-	// SIGINT and SIGTERM cancel the running command: the call in flight
-	// ends, nothing new starts.
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	err := root.ExecuteContext(ctx)
 	if err == nil {
 		return exitOK

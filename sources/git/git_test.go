@@ -3,11 +3,7 @@ package git_test
 import (
 	"crypto/ed25519"
 	"encoding/pem"
-	"fmt"
 	"net"
-	"net/http"
-	"net/http/cgi"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -18,123 +14,9 @@ import (
 	"golang.org/x/crypto/ssh"
 
 	"github.com/jfsync/jfsync/desired"
+	"github.com/jfsync/jfsync/internal/gittest"
 	"github.com/jfsync/jfsync/sources/git"
 )
-
-// gitTool returns the path of git, or fails (skips under -short) with how
-// to install it.
-func gitTool(t *testing.T) string {
-	t.Helper()
-	p, err := exec.LookPath("git")
-	if err != nil {
-		if testing.Short() {
-			t.Skip("git is not installed")
-		}
-		t.Fatal("git is not installed: apt-get install git (make test does it)")
-	}
-	return p
-}
-
-// upstream is a bare repository the tests push to, with a work tree.
-type upstream struct {
-	t     *testing.T
-	root  string // served by the git servers
-	work  string
-	bare  string
-	gitCL string
-}
-
-func newUpstream(t *testing.T) *upstream {
-	u := &upstream{t: t, root: t.TempDir(), gitCL: gitTool(t)}
-	u.work = filepath.Join(t.TempDir(), "work")
-	u.bare = filepath.Join(u.root, "access.git")
-	u.git("", "init", "-q", "-b", "main", u.work)
-	u.commit("access/users.yaml", "users:\n  - username: alice\n    email: alice@example.com\n")
-	u.git("", "clone", "-q", "--bare", u.work, u.bare)
-	u.git(u.work, "remote", "add", "origin", u.bare)
-	return u
-}
-
-func (u *upstream) git(dir string, args ...string) string {
-	u.t.Helper()
-	cmd := exec.Command(u.gitCL, append([]string{"-c", "user.name=Test", "-c", "user.email=test@example.com", "-c", "init.defaultBranch=main"}, args...)...)
-	cmd.Dir = dir
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		u.t.Fatalf("git %s: %v\n%s", strings.Join(args, " "), err, out)
-	}
-	return strings.TrimSpace(string(out))
-}
-
-// commit writes a file in the work tree and commits it; it returns the SHA.
-func (u *upstream) commit(name, content string) string {
-	u.t.Helper()
-	p := filepath.Join(u.work, name)
-	os.MkdirAll(filepath.Dir(p), 0o755)
-	if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
-		u.t.Fatal(err)
-	}
-	u.git(u.work, "add", "-A")
-	u.git(u.work, "commit", "-q", "-m", "change "+name)
-	return u.git(u.work, "rev-parse", "HEAD")
-}
-
-func (u *upstream) push(refs ...string) {
-	u.t.Helper()
-	u.git(u.work, append([]string{"push", "-q", "--force", "origin"}, refs...)...)
-}
-
-// serveHTTP serves the repositories with smart HTTP through git
-// http-backend; with a token, basic auth with that password is required.
-func (u *upstream) serveHTTP(token string) *httptest.Server {
-	u.t.Helper()
-	backend := &cgi.Handler{
-		Path: filepath.Join(u.git("", "--exec-path"), "git-http-backend"),
-		Env:  []string{"GIT_PROJECT_ROOT=" + u.root, "GIT_HTTP_EXPORT_ALL=1"},
-	}
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if token != "" {
-			if _, pass, ok := r.BasicAuth(); !ok || pass != token {
-				w.Header().Set("WWW-Authenticate", `Basic realm="git"`)
-				http.Error(w, "unauthorized", http.StatusUnauthorized)
-				return
-			}
-		}
-		backend.ServeHTTP(w, r)
-	}))
-	u.t.Cleanup(srv.Close)
-	return srv
-}
-
-// serveDaemon runs git daemon on 127.0.0.1 and returns its base URL. The
-// daemon binary is started directly so that stopping it stops it all.
-func (u *upstream) serveDaemon() (string, func()) {
-	u.t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		u.t.Fatal(err)
-	}
-	port := ln.Addr().(*net.TCPAddr).Port
-	ln.Close()
-	daemon := exec.Command(filepath.Join(u.git("", "--exec-path"), "git-daemon"),
-		"--reuseaddr", "--export-all", "--listen=127.0.0.1", fmt.Sprintf("--port=%d", port), "--base-path="+u.root, u.root)
-	if err := daemon.Start(); err != nil {
-		u.t.Fatal(err)
-	}
-	stop := func() { daemon.Process.Kill(); daemon.Wait() }
-	u.t.Cleanup(stop)
-	addr := fmt.Sprintf("127.0.0.1:%d", port)
-	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
-		if c, err := net.Dial("tcp", addr); err == nil {
-			c.Close()
-			break
-		}
-		if time.Now().After(deadline) {
-			u.t.Fatal("git daemon did not start")
-		}
-	}
-	return "git://" + addr, stop
-}
 
 func newSource(t *testing.T, cfg git.Config) *git.Source {
 	t.Helper()
@@ -149,9 +31,9 @@ func newSource(t *testing.T, cfg git.Config) *git.Source {
 }
 
 func TestCloneThenFetchNewCommit(t *testing.T) {
-	up := newUpstream(t)
+	up := gittest.New(t)
 	t.Setenv("TEST_GIT_TOKEN", "tok-5e3cret")
-	srv := up.serveHTTP("tok-5e3cret")
+	srv := up.ServeHTTP("tok-5e3cret")
 	cache := t.TempDir()
 	src := newSource(t, git.Config{URL: srv.URL + "/access.git", Path: "access", TokenEnv: "TEST_GIT_TOKEN", CacheDir: cache})
 
@@ -159,14 +41,14 @@ func TestCloneThenFetchNewCommit(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	first := up.git(up.work, "rev-parse", "HEAD")
+	first := up.Git(up.Work, "rev-parse", "HEAD")
 	if meta.Revision != first || meta.Kind != "git" || meta.Objects.Users != 1 || state.Users["alice"] == nil {
 		t.Fatalf("first load: %+v", meta)
 	}
 	marker := markCache(t, cache)
 
-	second := up.commit("access/groups.yaml", "groups:\n  - name: devs\n    members: [alice]\n")
-	up.push("main")
+	second := up.Commit("access/groups.yaml", "groups:\n  - name: devs\n    members: [alice]\n")
+	up.Push("main")
 	state, meta, err = src.Load(t.Context())
 	if err != nil {
 		t.Fatal(err)
@@ -193,15 +75,15 @@ func markCache(t *testing.T, cache string) string {
 }
 
 func TestRefs(t *testing.T) {
-	up := newUpstream(t)
-	v1 := up.git(up.work, "rev-parse", "HEAD")
-	up.git(up.work, "tag", "-a", "v1", "-m", "release 1")
-	up.git(up.work, "tag", "light", v1)
-	v2 := up.commit("access/users.yaml", "users:\n  - username: alice\n  - username: bob\n")
-	up.git(up.work, "checkout", "-q", "-b", "staging")
-	staging := up.commit("access/extra.yaml", "groups:\n  - name: qa\n")
-	up.push("main", "staging", "--tags")
-	base, _ := up.serveDaemon()
+	up := gittest.New(t)
+	v1 := up.Git(up.Work, "rev-parse", "HEAD")
+	up.Git(up.Work, "tag", "-a", "v1", "-m", "release 1")
+	up.Git(up.Work, "tag", "light", v1)
+	v2 := up.Commit("access/users.yaml", "users:\n  - username: alice\n  - username: bob\n")
+	up.Git(up.Work, "checkout", "-q", "-b", "staging")
+	staging := up.Commit("access/extra.yaml", "groups:\n  - name: qa\n")
+	up.Push("main", "staging", "--tags")
+	base, _ := up.ServeDaemon()
 	url := base + "/access.git"
 
 	tests := []struct {
@@ -231,8 +113,8 @@ func TestRefs(t *testing.T) {
 }
 
 func TestBadRefAndPath(t *testing.T) {
-	up := newUpstream(t)
-	base, _ := up.serveDaemon()
+	up := gittest.New(t)
+	base, _ := up.ServeDaemon()
 	tests := []struct {
 		cfg  git.Config
 		want string
@@ -251,8 +133,8 @@ func TestBadRefAndPath(t *testing.T) {
 }
 
 func TestFailedFetchNeverUsesTheCache(t *testing.T) {
-	up := newUpstream(t)
-	base, stop := up.serveDaemon()
+	up := gittest.New(t)
+	base, stop := up.ServeDaemon()
 	src := newSource(t, git.Config{URL: base + "/access.git"})
 	if _, _, err := src.Load(t.Context()); err != nil {
 		t.Fatal(err)
@@ -265,15 +147,15 @@ func TestFailedFetchNeverUsesTheCache(t *testing.T) {
 }
 
 func TestDeletedBranchIsNotUsedStale(t *testing.T) {
-	up := newUpstream(t)
-	up.git(up.work, "branch", "feature")
-	up.push("feature")
-	base, _ := up.serveDaemon()
+	up := gittest.New(t)
+	up.Git(up.Work, "branch", "feature")
+	up.Push("feature")
+	base, _ := up.ServeDaemon()
 	src := newSource(t, git.Config{URL: base + "/access.git", Ref: "feature"})
 	if _, _, err := src.Load(t.Context()); err != nil {
 		t.Fatal(err)
 	}
-	up.git(up.work, "push", "-q", "origin", "--delete", "feature")
+	up.Git(up.Work, "push", "-q", "origin", "--delete", "feature")
 	if _, _, err := src.Load(t.Context()); err == nil || !strings.Contains(err.Error(), `ref "feature" is neither`) {
 		t.Fatalf("load of a deleted branch: %v, want a ref error", err)
 	}
@@ -290,8 +172,8 @@ func TestUnreachableServer(t *testing.T) {
 }
 
 func TestWrongTokenIsNotInTheError(t *testing.T) {
-	up := newUpstream(t)
-	srv := up.serveHTTP("right-token")
+	up := gittest.New(t)
+	srv := up.ServeHTTP("right-token")
 	t.Setenv("TEST_GIT_TOKEN", "wrong-t0ken-value")
 	_, _, err := newSource(t, git.Config{URL: srv.URL + "/access.git", TokenEnv: "TEST_GIT_TOKEN"}).Load(t.Context())
 	if err == nil || !strings.Contains(err.Error(), "authentication") {
@@ -303,8 +185,8 @@ func TestWrongTokenIsNotInTheError(t *testing.T) {
 }
 
 func TestCorruptCacheIsClonedAgain(t *testing.T) {
-	up := newUpstream(t)
-	base, _ := up.serveDaemon()
+	up := gittest.New(t)
+	base, _ := up.ServeDaemon()
 	for name, corrupt := range map[string]func(repo string){
 		"objects gone": func(repo string) {
 			os.RemoveAll(filepath.Join(repo, "objects"))
@@ -332,10 +214,10 @@ func TestCorruptCacheIsClonedAgain(t *testing.T) {
 }
 
 func TestDecodeErrorsNameTheRepositoryPath(t *testing.T) {
-	up := newUpstream(t)
-	up.commit("access/groups.yaml", "groups:\n  - name: dev ops\n")
-	up.push("main")
-	base, _ := up.serveDaemon()
+	up := gittest.New(t)
+	up.Commit("access/groups.yaml", "groups:\n  - name: dev ops\n")
+	up.Push("main")
+	base, _ := up.ServeDaemon()
 	state, _, err := newSource(t, git.Config{URL: base + "/access.git", Path: "access/"}).Load(t.Context())
 	if err != nil {
 		t.Fatal(err)
@@ -348,10 +230,10 @@ func TestDecodeErrorsNameTheRepositoryPath(t *testing.T) {
 }
 
 func TestSingleFilePath(t *testing.T) {
-	up := newUpstream(t)
-	up.commit("access/groups.yaml", "groups:\n  - name: devs\n")
-	up.push("main")
-	base, _ := up.serveDaemon()
+	up := gittest.New(t)
+	up.Commit("access/groups.yaml", "groups:\n  - name: devs\n")
+	up.Push("main")
+	base, _ := up.ServeDaemon()
 	_, meta, err := newSource(t, git.Config{URL: base + "/access.git", Path: "access/groups.yaml"}).Load(t.Context())
 	if err != nil || meta.Objects != (desired.Counts{Groups: 1}) {
 		t.Fatalf("%+v %v, want only the file's group", meta.Objects, err)
@@ -385,8 +267,8 @@ func TestConfigErrors(t *testing.T) {
 }
 
 func TestOneProcessPerCache(t *testing.T) {
-	up := newUpstream(t)
-	base, _ := up.serveDaemon()
+	up := gittest.New(t)
+	base, _ := up.ServeDaemon()
 	cache := t.TempDir()
 	src := newSource(t, git.Config{URL: base + "/access.git", CacheDir: cache})
 	if _, _, err := src.Load(t.Context()); err != nil {
