@@ -5,7 +5,8 @@
 #   util-linux   flock, to hold a cache lock from another process
 #   slapd        OpenLDAP's server: the LDAP tests start a private one
 #   ldap-utils   ldapadd and friends
-# No system slapd is left running: service starts are refused while
+#   prometheus   for promtool, which checks the metrics exposition
+# No system slapd or prometheus is left running: service starts are refused while
 # installing (policy-rc.d), and the tests start their own.
 set -euo pipefail
 
@@ -14,6 +15,7 @@ command -v git >/dev/null 2>&1 || missing+=(git)
 command -v flock >/dev/null 2>&1 || missing+=(util-linux)
 [ -x /usr/sbin/slapd ] || missing+=(slapd)
 command -v ldapadd >/dev/null 2>&1 || missing+=(ldap-utils)
+command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
 
 if [ ${#missing[@]} -eq 0 ]; then
 	exit 0
@@ -35,7 +37,9 @@ trap cleanup EXIT
 
 "${sudo_cmd[@]}" apt-get update -qq
 "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-# A slapd the package may still have started would hold port 389.
-if pgrep -x slapd >/dev/null 2>&1 && [ -e /etc/init.d/slapd ]; then
-	"${sudo_cmd[@]}" /etc/init.d/slapd stop >/dev/null 2>&1 || true
-fi
+# A service the packages may still have started would hold its port.
+for svc in slapd prometheus; do
+	if pgrep -x "$svc" >/dev/null 2>&1 && [ -e "/etc/init.d/$svc" ]; then
+		"${sudo_cmd[@]}" "/etc/init.d/$svc" stop >/dev/null 2>&1 || true
+	fi
+done
