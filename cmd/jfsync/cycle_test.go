@@ -351,3 +351,42 @@ func TestHTMLReportIsSelfContained(t *testing.T) {
 		t.Error("the HTML report links to external assets")
 	}
 }
+
+func TestSIGTERMDuringACycle(t *testing.T) {
+	emu, url := liveTarget(t, cycleLive)
+	config := configFor(t, url, cycleDesired, cyclePolicy+"server: {listen: 127.0.0.1:0}\nschedule: '@every 1h'\n")
+	os.WriteFile(config, []byte(strings.Replace(mustRead(t, config), "retries: 8", "retries: 8\n  concurrency: 1\n  timeout: 5s", 1)), 0o600)
+	emu.SetFaults(emulator.Faults{Latency: emulator.Duration(200 * time.Millisecond)})
+
+	cmd := exec.Command(binary, "run", "-c", config)
+	cmd.Env = append(os.Environ(), "JFSYNC_TEST_TOKEN="+testToken)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(20 * time.Second); emu.Calls().Writes() < 1; time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			cmd.Process.Kill()
+			t.Fatalf("no write call in time:\n%s", stderr.String())
+		}
+	}
+	stopped := time.Now()
+	cmd.Process.Signal(syscall.SIGTERM)
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("jfsync run after SIGTERM: %v, want exit 0\n%s", err, stderr.String())
+	}
+	if d := time.Since(stopped); d > 5*time.Second {
+		t.Errorf("stopping took %v, more than the request timeout", d)
+	}
+	if !strings.Contains(stderr.String(), "stopped") {
+		t.Errorf("no stop in the log:\n%s", stderr.String())
+	}
+	emu.SetFaults(emulator.Faults{})
+	if _, stderr, code := run(t, "run", "--once", "-c", config); code != 0 {
+		t.Fatalf("run --once after the stop: exit %d\n%s", code, stderr)
+	}
+	if _, code := planJSON(t, config); code != 0 {
+		t.Errorf("plan after the next start: exit %d, want 0 (converged)", code)
+	}
+}
