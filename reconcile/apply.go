@@ -44,19 +44,26 @@ func Apply(ctx context.Context, cl *access.Client, plan *Plan, opts ApplyOptions
 	defer cancelCalls()
 	stop := context.AfterFunc(ctx, func() { time.AfterFunc(grace, cancelCalls) })
 	defer stop()
+	// mu guards broken, the changes' results, and calls of observe, which
+	// the goroutines of a phase share with this loop.
+	var mu sync.Mutex
 	broken := map[string]string{} // change id -> why it did not happen
 	for phase := range phaseCount {
-		var mu sync.Mutex
 		g := new(errgroup.Group)
 		g.SetLimit(concurrency)
 		for _, c := range plan.Changes {
 			if c.phase != phase || c.Protected() {
 				continue
 			}
-			if why := blockedBy(c, broken); why != "" {
+			mu.Lock()
+			why := blockedBy(c, broken)
+			if why != "" {
 				c.Result, c.Error = ResultSkipped, why
 				broken[c.id] = "skipped"
 				notify(observe, c)
+			}
+			mu.Unlock()
+			if why != "" {
 				continue
 			}
 			g.Go(func() error {
