@@ -6,7 +6,9 @@
 #   slapd        OpenLDAP's server: the LDAP tests start a private one
 #   ldap-utils   ldapadd and friends
 #   prometheus   for promtool, which checks the metrics exposition
-# No system slapd or prometheus is left running: service starts are refused while
+#   samba samba-dsdb-modules samba-ad-provision samba-vfs-modules ldb-tools
+#                a Samba AD domain controller the AD tests provision and start
+# No system slapd, prometheus or samba is left running: service starts are refused while
 # installing (policy-rc.d), and the tests start their own.
 set -euo pipefail
 
@@ -16,6 +18,9 @@ command -v flock >/dev/null 2>&1 || missing+=(util-linux)
 [ -x /usr/sbin/slapd ] || missing+=(slapd)
 command -v ldapadd >/dev/null 2>&1 || missing+=(ldap-utils)
 command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
+if ! command -v samba >/dev/null 2>&1 || ! command -v samba-tool >/dev/null 2>&1 || ! command -v ldbmodify >/dev/null 2>&1; then
+	missing+=(samba samba-dsdb-modules samba-ad-provision samba-vfs-modules ldb-tools)
+fi
 
 if [ ${#missing[@]} -eq 0 ]; then
 	exit 0
@@ -38,8 +43,8 @@ trap cleanup EXIT
 "${sudo_cmd[@]}" apt-get update -qq
 "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 # A service the packages may still have started would hold its port.
-for svc in slapd prometheus; do
-	if pgrep -x "$svc" >/dev/null 2>&1 && [ -e "/etc/init.d/$svc" ]; then
+for svc in slapd prometheus samba-ad-dc smbd nmbd; do
+	if [ -e "/etc/init.d/$svc" ] && pgrep -f "$svc" >/dev/null 2>&1; then
 		"${sudo_cmd[@]}" "/etc/init.d/$svc" stop >/dev/null 2>&1 || true
 	fi
 done

@@ -62,7 +62,7 @@ func Start(t testing.TB, ldif string) *Server {
 	}
 	dir := t.TempDir()
 	s := &Server{Dir: dir, t: t, conf: filepath.Join(dir, "slapd.conf")}
-	s.CAFile = writeCerts(t, dir)
+	s.CAFile, _, _ = WriteCerts(t, dir)
 	if err := os.Mkdir(filepath.Join(dir, "db"), 0o700); err != nil {
 		t.Fatal(err)
 	}
@@ -208,9 +208,10 @@ cn: jfsync
 userPassword: ` + ReaderPassword + `
 `
 
-// writeCerts writes a CA and a server certificate for 127.0.0.1 (libldap
-// checks the IP, not "localhost") and returns the CA's path.
-func writeCerts(t testing.TB, dir string) string {
+// WriteCerts writes a CA (ca.pem) and a server certificate for 127.0.0.1
+// (server.pem, server.key: libldap checks the IP, not "localhost") into
+// dir and returns their paths.
+func WriteCerts(t testing.TB, dir string) (caFile, certFile, keyFile string) {
 	t.Helper()
 	caKey := mustKey(t)
 	caTmpl := &x509.Certificate{
@@ -242,14 +243,13 @@ func writeCerts(t testing.TB, dir string) string {
 	write("ca.pem", "CERTIFICATE", caDER)
 	write("server.pem", "CERTIFICATE", srvDER)
 	write("server.key", "RSA PRIVATE KEY", x509.MarshalPKCS1PrivateKey(srvKey))
-	return filepath.Join(dir, "ca.pem")
+	return filepath.Join(dir, "ca.pem"), filepath.Join(dir, "server.pem"), filepath.Join(dir, "server.key")
 }
 
 // OtherCA writes a CA that signed nothing, for wrong-CA tests.
 func OtherCA(t testing.TB) string {
-	dir := t.TempDir()
-	writeCerts(t, dir)
-	return filepath.Join(dir, "ca.pem")
+	ca, _, _ := WriteCerts(t, t.TempDir())
+	return ca
 }
 
 func mustKey(t testing.TB) *rsa.PrivateKey {

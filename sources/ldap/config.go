@@ -25,7 +25,7 @@ type Config struct {
 	StartTLS           bool          `yaml:"start_tls"`
 	CAFile             string        `yaml:"ca_file"`
 	InsecureSkipVerify bool          `yaml:"insecure_skip_verify"`
-	BindDN             string        `yaml:"bind_dn"`
+	BindDN             string        `yaml:"bind_dn"` // a DN, or on AD also user@domain or DOMAIN\user
 	BindPasswordEnv    string        `yaml:"bind_password_env"`
 	BindPasswordFile   string        `yaml:"bind_password_file"`
 	PageSize           *int          `yaml:"page_size"` // 0 disables paging (default 500)
@@ -57,6 +57,11 @@ type GroupsConfig struct {
 	Nested              string `yaml:"nested"`           // none (default), expand or chain
 	NameTemplate        string `yaml:"name_template"`
 	DescriptionTemplate string `yaml:"description_template"`
+	// RangeSize, when set, asks for member;range=0-(RangeSize-1) and reads
+	// the rest range by range, as Active Directory wants for large groups
+	// (its MaxValRange is 1500). Ranges the server starts on its own are
+	// always followed.
+	RangeSize int `yaml:"range_size"`
 }
 
 // ProjectMap makes the JFrog group of an LDAP group a member of a project.
@@ -164,7 +169,9 @@ func (c *Config) Check() error {
 			add("%s %q: %v", key, dn, err)
 		}
 	}
-	if c.BindDN != "" {
+	// Active Directory also binds by user principal name (jfsync@example.org)
+	// or down-level name (EXAMPLE\jfsync); anything with a '=' is a DN.
+	if strings.Contains(c.BindDN, "=") {
 		checkDN("ldap.bind_dn", c.BindDN)
 	}
 	checkDN("ldap.users.base_dn", c.Users.BaseDN)
@@ -185,6 +192,9 @@ func (c *Config) Check() error {
 	checkFilter("ldap.groups.filter", c.Groups.Filter, true)
 	if p := c.PageSize; p != nil && *p < 0 {
 		add("ldap.page_size may not be negative")
+	}
+	if c.Groups.RangeSize < 0 {
+		add("ldap.groups.range_size may not be negative")
 	}
 	switch strings.ToLower(c.Groups.MemberAttribute) {
 	case "", "member", "uniquemember", "memberuid":

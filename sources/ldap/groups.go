@@ -28,6 +28,15 @@ const (
 
 func (s *Source) memberAttr() string { return s.cfg.Groups.MemberAttribute }
 
+// memberRequest is the member attribute to ask for: ranged when
+// range_size is set.
+func (s *Source) memberRequest() string {
+	if n := s.cfg.Groups.RangeSize; n > 0 {
+		return fmt.Sprintf("%s;range=0-%d", s.memberAttr(), n-1)
+	}
+	return s.memberAttr()
+}
+
 func (s *Source) byUID() bool { return strings.EqualFold(s.memberAttr(), "memberUid") }
 
 // readGroups runs the groups search and resolves each group's members
@@ -35,7 +44,7 @@ func (s *Source) byUID() bool { return strings.EqualFold(s.memberAttr(), "member
 // search and nesting beyond the depth cap.
 func (s *Source) readGroups(c *conn, dir *directory) ([]*ldapGroup, map[string]int, error) {
 	g := s.cfg.Groups
-	entries, err := c.search("groups search", g.BaseDN, goldap.ScopeWholeSubtree, g.Filter, []string{g.NameAttribute, s.memberAttr()}, *s.cfg.PageSize)
+	entries, err := c.search("groups search", g.BaseDN, goldap.ScopeWholeSubtree, g.Filter, []string{g.NameAttribute, s.memberRequest()}, *s.cfg.PageSize)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -232,7 +241,7 @@ func (r *resolver) group(value string) (*ldapGroup, string, error) {
 	if g, seen := r.fetched[dn]; seen {
 		return g, dn, nil
 	}
-	entries, err := r.c.search("nested group "+value, value, goldap.ScopeBaseObject, "(objectClass=*)", []string{r.s.memberAttr(), "objectClass"}, 0)
+	entries, err := r.c.search("nested group "+value, value, goldap.ScopeBaseObject, "(objectClass=*)", []string{r.s.memberRequest(), "objectClass"}, 0)
 	switch {
 	case goldap.IsErrorWithCode(err, goldap.LDAPResultNoSuchObject):
 		r.fetched[dn] = nil // a dangling member
