@@ -35,21 +35,7 @@ type field struct {
 // mapping reads a mapping node: each key with its field, unknown and
 // duplicate keys are errors. what names the mapping in messages.
 func (r *nodeReader) mapping(n *yaml.Node, what string, fields map[string]field) {
-	if !r.isKind(n, yaml.MappingNode, what, "a mapping") {
-		return
-	}
-	seen := map[string]*yaml.Node{}
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		k, v := n.Content[i], n.Content[i+1]
-		name, ok := r.key(k, what)
-		if !ok {
-			continue
-		}
-		if first, dup := seen[name]; dup {
-			r.errorf(k, "%s: duplicate key %q (first at line %d)", what, name, first.Line)
-			continue
-		}
-		seen[name] = k
+	r.entries(n, what, func(name string, k, v *yaml.Node) {
 		f, known := fields[name]
 		switch {
 		case !known:
@@ -57,11 +43,9 @@ func (r *nodeReader) mapping(n *yaml.Node, what string, fields map[string]field)
 		case f.readOnly != "":
 			r.errorf(k, "%s: %s cannot be set: %s", what, name, f.readOnly)
 		default:
-			if r.notAlias(v) {
-				f.read(k, v)
-			}
+			f.read(k, v)
 		}
-	}
+	})
 }
 
 func withoutReadOnly(fields map[string]field) map[string]field {
@@ -74,17 +58,8 @@ func withoutReadOnly(fields map[string]field) map[string]field {
 	return out
 }
 
-// key reads a mapping key, which must be a plain scalar.
-func (r *nodeReader) key(k *yaml.Node, what string) (string, bool) {
-	if k.Kind != yaml.ScalarNode {
-		r.errorf(k, "%s: a key must be a plain name", what)
-		return "", false
-	}
-	return k.Value, true
-}
-
-// entries reads a mapping of free names (resource names, user and group
-// names) to values; duplicate names are errors.
+// entries reads a mapping: keys (field names, resource names, user and
+// group names) to values; duplicate keys are errors.
 func (r *nodeReader) entries(n *yaml.Node, what string, read func(name string, k, v *yaml.Node)) {
 	if !r.isKind(n, yaml.MappingNode, what, "a mapping") {
 		return

@@ -4,13 +4,11 @@ import (
 	"fmt"
 	"math"
 	"net/http/httptest"
-	"runtime"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/jfsync/jfsync/desired"
+	"github.com/jfsync/jfsync/internal/benchmem"
 	"github.com/jfsync/jfsync/reconcile"
 	"github.com/jfsync/jfsync/reconcile/access"
 	"github.com/jfsync/jfsync/reconcile/access/emulator"
@@ -102,32 +100,6 @@ func largeDesired() *desired.State {
 
 const benchObjects = benchUsers + benchGroups + benchPermissions + benchProjects
 
-// peakHeap samples the heap while f runs and returns its peak, in MB.
-func peakHeap(f func()) float64 {
-	runtime.GC()
-	var peak atomic.Uint64
-	done := make(chan struct{})
-	var wg sync.WaitGroup
-	wg.Go(func() {
-		var m runtime.MemStats
-		for {
-			runtime.ReadMemStats(&m)
-			if m.HeapInuse > peak.Load() {
-				peak.Store(m.HeapInuse)
-			}
-			select {
-			case <-done:
-				return
-			case <-time.After(5 * time.Millisecond):
-			}
-		}
-	})
-	f()
-	close(done)
-	wg.Wait()
-	return float64(peak.Load()) / (1 << 20)
-}
-
 // BenchmarkPlanLarge plans the large instance with 5% drift (no I/O: the
 // live state is read once, outside the timing).
 func BenchmarkPlanLarge(b *testing.B) {
@@ -146,7 +118,7 @@ func BenchmarkPlanLarge(b *testing.B) {
 	b.ReportAllocs()
 	var peak float64
 	for b.Loop() {
-		peak = math.Max(peak, peakHeap(func() {
+		peak = math.Max(peak, benchmem.PeakHeapMB(func() {
 			if plan, err = reconcile.MakePlan(d, live, pol); err != nil {
 				b.Fatal(err)
 			}
@@ -199,7 +171,7 @@ func BenchmarkApplyLarge(b *testing.B) {
 				emu.SetFaults(emulator.Faults{Latency: emulator.Duration(latency)})
 				b.StartTimer()
 				start := time.Now()
-				peak = peakHeap(func() { reconcile.Apply(b.Context(), c, plan, reconcile.ApplyOptions{Concurrency: concurrency}) })
+				peak = benchmem.PeakHeapMB(func() { reconcile.Apply(b.Context(), c, plan, reconcile.ApplyOptions{Concurrency: concurrency}) })
 				applyTime = time.Since(start)
 				b.StopTimer()
 				writes = emu.Calls().Writes()
@@ -235,7 +207,7 @@ func BenchmarkReadLive(b *testing.B) {
 	var peak float64
 	for b.Loop() {
 		emu.Load(largeLive())
-		peak = peakHeap(func() {
+		peak = benchmem.PeakHeapMB(func() {
 			if _, err := reconcile.ReadLive(b.Context(), c); err != nil {
 				b.Fatal(err)
 			}

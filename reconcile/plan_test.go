@@ -1,12 +1,12 @@
 package reconcile_test
 
 import (
-	"net/http/httptest"
 	"reflect"
 	"strings"
 	"testing"
 
 	"github.com/jfsync/jfsync/desired"
+	"github.com/jfsync/jfsync/internal/emutest"
 	"github.com/jfsync/jfsync/reconcile"
 	"github.com/jfsync/jfsync/reconcile/access"
 	"github.com/jfsync/jfsync/reconcile/access/emulator"
@@ -18,17 +18,8 @@ const token = "reconcile-test-token"
 // returns it with a client.
 func target(t testing.TB, liveYAML string) (*emulator.Server, *access.Client) {
 	t.Helper()
-	state, err := emulator.ParseState("live", []byte(liveYAML))
-	if err != nil {
-		t.Fatal(err)
-	}
-	emu, err := emulator.New(emulator.Options{Token: token, State: state})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(emu)
-	t.Cleanup(srv.Close)
-	c, err := access.New(access.Options{URL: srv.URL, Token: token})
+	emu, url := emutest.Start(t, token, liveYAML)
+	c, err := access.New(access.Options{URL: url, Token: token})
 	if err != nil {
 		t.Fatal(err)
 	}

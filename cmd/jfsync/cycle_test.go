@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"flag"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -15,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jfsync/jfsync/internal/emutest"
 	"github.com/jfsync/jfsync/reconcile"
 	"github.com/jfsync/jfsync/reconcile/access/emulator"
 )
@@ -26,18 +26,7 @@ const testToken = "cycle-test-token"
 // liveTarget serves an emulator seeded with live (state YAML) for the
 // binary to talk to.
 func liveTarget(t *testing.T, live string) (*emulator.Server, string) {
-	t.Helper()
-	state, err := emulator.ParseState("live", []byte(live))
-	if err != nil {
-		t.Fatal(err)
-	}
-	emu, err := emulator.New(emulator.Options{Token: testToken, State: state})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(emu)
-	t.Cleanup(srv.Close)
-	return emu, srv.URL
+	return emutest.Start(t, testToken, live)
 }
 
 // configFor writes a config for the target URL with the desired state and
@@ -125,7 +114,7 @@ func TestConvergenceWithMinimalCalls(t *testing.T) {
 	if rep.SchemaVersion != 1 || rep.Summary.APICalls == 0 || emu.Calls().Writes() != 0 {
 		t.Fatalf("plan: %+v, %d writes", rep.Summary, emu.Calls().Writes())
 	}
-	emu.Load(mustState(t, cycleLive)) // clears the call log, same state
+	emu.Load(emutest.State(t, cycleLive)) // clears the call log, same state
 
 	_, stderr, code := run(t, "apply", "-c", config)
 	if code != 0 {
@@ -153,15 +142,6 @@ func TestConvergenceWithMinimalCalls(t *testing.T) {
 	if _, code := planJSON(t, config); code != 0 {
 		t.Errorf("plan after apply: exit %d, want 0 (converged)", code)
 	}
-}
-
-func mustState(t *testing.T, yaml string) emulator.State {
-	t.Helper()
-	st, err := emulator.ParseState("live", []byte(yaml))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return st
 }
 
 func TestConvergenceWithFaults(t *testing.T) {

@@ -8,7 +8,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -19,6 +18,7 @@ import (
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
 
+	"github.com/jfsync/jfsync/internal/emutest"
 	"github.com/jfsync/jfsync/internal/gittest"
 	"github.com/jfsync/jfsync/internal/ldaptest"
 	"github.com/jfsync/jfsync/reconcile"
@@ -56,18 +56,7 @@ func freeAddr(t *testing.T) string {
 }
 
 func emulatorAt(t *testing.T, live string) (*emulator.Server, string) {
-	t.Helper()
-	state, err := emulator.ParseState("live", []byte(live))
-	if err != nil {
-		t.Fatal(err)
-	}
-	emu, err := emulator.New(emulator.Options{Token: daemonToken, State: state})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(emu)
-	t.Cleanup(srv.Close)
-	return emu, srv.URL
+	return emutest.Start(t, daemonToken, live)
 }
 
 // daemonRun runs `jfsync run` in process until the test ends; it returns
@@ -196,7 +185,7 @@ func TestDaemonConvergesAndReportsMetrics(t *testing.T) {
 	if changes != 4 {
 		t.Fatalf("plan has %d changes, want 4: %+v", changes, plan.Summary)
 	}
-	emu.Load(mustState(t, daemonLive)) // forget the plan's calls
+	emu.Load(emutest.State(t, daemonLive)) // forget the plan's calls
 
 	base, logs := daemonRun(t, config)
 	if code, _ := get(t, base+"/readyz"); code != 503 {
@@ -334,13 +323,4 @@ log: {level: debug}
 			}
 		}
 	}
-}
-
-func mustState(t *testing.T, yaml string) emulator.State {
-	t.Helper()
-	st, err := emulator.ParseState("live", []byte(yaml))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return st
 }

@@ -2,13 +2,10 @@ package ldap_test
 
 import (
 	"fmt"
-	"runtime"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"testing"
-	"time"
 
+	"github.com/jfsync/jfsync/internal/benchmem"
 	"github.com/jfsync/jfsync/internal/ldaptest"
 	"github.com/jfsync/jfsync/sources/ldap"
 )
@@ -49,7 +46,7 @@ func BenchmarkLoadLargeDirectory(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		peak = peakHeapMB(func() {
+		peak = benchmem.PeakHeapMB(func() {
 			state, _, err := src.Load(b.Context())
 			if err != nil {
 				b.Fatal(err)
@@ -63,30 +60,4 @@ func BenchmarkLoadLargeDirectory(b *testing.B) {
 	b.ReportMetric(11_000, "objects")
 	b.ReportMetric(float64(trips), "read-calls")
 	b.ReportMetric(peak, "peak-MB")
-}
-
-// peakHeapMB samples the heap while f runs and returns its peak in MB.
-func peakHeapMB(f func()) float64 {
-	runtime.GC()
-	var peak atomic.Uint64
-	done := make(chan struct{})
-	var wg sync.WaitGroup
-	wg.Go(func() {
-		var m runtime.MemStats
-		for {
-			runtime.ReadMemStats(&m)
-			if m.HeapInuse > peak.Load() {
-				peak.Store(m.HeapInuse)
-			}
-			select {
-			case <-done:
-				return
-			case <-time.After(5 * time.Millisecond):
-			}
-		}
-	})
-	f()
-	close(done)
-	wg.Wait()
-	return float64(peak.Load()) / (1 << 20)
 }
