@@ -316,6 +316,11 @@ func TestReportsGolden(t *testing.T) {
 			if want := mustRead(t, golden); got != want {
 				t.Errorf("%s report differs from %s (go test -update rewrites it):\n%s", format, golden, got)
 			}
+			// The README shows the quickstart's text report: it must be
+			// the real one.
+			if format == "text" && !strings.Contains(mustRead(t, filepath.Join(root, "README.md")), "```\n"+got+"```") {
+				t.Error("README.md does not show the quickstart's text report as it is")
+			}
 		})
 	}
 }
