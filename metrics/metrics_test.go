@@ -106,7 +106,7 @@ func TestPromtoolCheckMetrics(t *testing.T) {
 	promtool, err := exec.LookPath("promtool")
 	if err != nil {
 		if testing.Short() {
-			t.Skip("promtool is not installed")
+			t.Skip("promtool is not installed; skipped under -short (make test installs it)")
 		}
 		t.Fatal("promtool is missing: apt-get install prometheus (make test installs it)")
 	}

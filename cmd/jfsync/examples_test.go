@@ -41,32 +41,10 @@ func validates(t *testing.T, config string) {
 	}
 }
 
-const exampleDirectory = `dn: uid=alice,ou=people,dc=example,dc=com
-objectClass: inetOrgPerson
-uid: alice
-cn: Alice
-sn: A
-mail: alice@example.com
-
-dn: uid=bob,ou=people,dc=example,dc=com
-objectClass: inetOrgPerson
-uid: bob
-cn: Bob
-sn: B
-mail: bob@example.com
-employeeType: disabled
-
-dn: cn=jfrog-web-devs,ou=groups,dc=example,dc=com
-objectClass: groupOfNames
-cn: jfrog-web-devs
-member: uid=alice,ou=people,dc=example,dc=com
-member: cn=jfrog-web-leads,ou=groups,dc=example,dc=com
-
-dn: cn=jfrog-web-leads,ou=groups,dc=example,dc=com
-objectClass: groupOfNames
-cn: jfrog-web-leads
-member: uid=bob,ou=people,dc=example,dc=com
-`
+// exampleDirectory has the LDAP groups of examples/ldap-group-sync.
+var exampleDirectory = ldaptest.Person("alice") + ldaptest.Person("bob", "employeeType: disabled") +
+	ldaptest.Group("jfrog-web-devs", ldaptest.PersonDN("alice"), ldaptest.GroupDN("jfrog-web-leads")) +
+	ldaptest.Group("jfrog-web-leads", ldaptest.PersonDN("bob"))
 
 func TestExampleLDAPGroupSync(t *testing.T) {
 	s := ldaptest.Start(t, exampleDirectory)

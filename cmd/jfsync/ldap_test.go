@@ -10,38 +10,10 @@ import (
 	"github.com/jfsync/jfsync/internal/ldaptest"
 )
 
-const directory = `dn: uid=alice,ou=people,dc=example,dc=com
-objectClass: inetOrgPerson
-uid: alice
-cn: Alice
-sn: A
-mail: alice@example.com
-
-dn: uid=bob,ou=people,dc=example,dc=com
-objectClass: inetOrgPerson
-uid: bob
-cn: Bob
-sn: B
-mail: bob@example.com
-
-dn: uid=carol,ou=people,dc=example,dc=com
-objectClass: inetOrgPerson
-uid: carol
-cn: Carol
-sn: C
-mail: carol@example.com
-
-dn: cn=jfrog-web,ou=groups,dc=example,dc=com
-objectClass: groupOfNames
-cn: jfrog-web
-member: uid=alice,ou=people,dc=example,dc=com
-member: cn=jfrog-web-leads,ou=groups,dc=example,dc=com
-
-dn: cn=jfrog-web-leads,ou=groups,dc=example,dc=com
-objectClass: groupOfNames
-cn: jfrog-web-leads
-member: uid=carol,ou=people,dc=example,dc=com
-`
+// directory has three people and a JFrog group with a nested one.
+var directory = ldaptest.Person("alice") + ldaptest.Person("bob") + ldaptest.Person("carol") +
+	ldaptest.Group("jfrog-web", ldaptest.PersonDN("alice"), ldaptest.GroupDN("jfrog-web-leads")) +
+	ldaptest.Group("jfrog-web-leads", ldaptest.PersonDN("carol"))
 
 // ldapConfig is a config with an LDAP source for the directory and a file
 // source for the project the LDAP group joins.

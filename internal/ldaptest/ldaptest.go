@@ -269,3 +269,32 @@ func Users(n int) string {
 	}
 	return b.String()
 }
+
+// Person is LDIF for an inetOrgPerson below ou=people with a mail, and
+// extra "attribute: value" lines.
+func Person(uid string, extra ...string) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "dn: uid=%s,%s\nobjectClass: inetOrgPerson\nuid: %s\ncn: %s\nsn: %s\nmail: %s@example.com\n",
+		uid, PeopleDN, uid, uid, uid, strings.ToLower(uid))
+	for _, e := range extra {
+		b.WriteString(e + "\n")
+	}
+	return b.String() + "\n"
+}
+
+// Group is LDIF for a groupOfNames below ou=groups with these members
+// (DNs; see PersonDN and GroupDN).
+func Group(cn string, members ...string) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "dn: %s\nobjectClass: groupOfNames\ncn: %s\n", GroupDN(cn), cn)
+	for _, m := range members {
+		b.WriteString("member: " + m + "\n")
+	}
+	return b.String() + "\n"
+}
+
+// PersonDN and GroupDN are the DNs of a person and a group.
+func PersonDN(uid string) string { return "uid=" + uid + "," + PeopleDN }
+
+// GroupDN is the DN of a group below ou=groups.
+func GroupDN(cn string) string { return "cn=" + cn + "," + GroupsDN }

@@ -18,29 +18,7 @@ import (
 // pages past the size limit of 500), people in special roles, and groups
 // of every kind.
 func fixture() string {
-	return ldaptest.Users(1300) + `
-dn: uid=Alice,ou=people,dc=example,dc=com
-objectClass: inetOrgPerson
-uid: Alice
-cn: Alice
-sn: A
-mail: alice@example.com
-
-dn: uid=bob,ou=people,dc=example,dc=com
-objectClass: inetOrgPerson
-uid: bob
-cn: Bob
-sn: B
-mail: bob@example.com
-
-dn: uid=carol,ou=people,dc=example,dc=com
-objectClass: inetOrgPerson
-uid: carol
-cn: Carol
-sn: C
-mail: carol@example.com
-employeeType: disabled
-
+	return ldaptest.Users(1300) + ldaptest.Person("Alice") + ldaptest.Person("bob") + ldaptest.Person("carol", "employeeType: disabled") + `
 dn: ou=contractors,dc=example,dc=com
 objectClass: organizationalUnit
 ou: contractors
